@@ -1,0 +1,213 @@
+"""Settings, loaded once: config/default.toml < a config file < the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+
+# environment variable -> (section, key)
+ENVIRONMENT = {
+    "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
+    "ARXIV_DIGEST_ADMINS": ("telegram", "admins"),
+    "ARXIV_RSS_URL": ("arxiv", "rss_url"),
+    "ARXIV_API_URL": ("arxiv", "api_url"),
+    "LLM_BASE_URL": ("llm", "base_url"),
+    "LLM_MODEL": ("llm", "model"),
+    "ARXIV_DIGEST_DATA_DIR": ("storage", "data_dir"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the bot and the engine read, typed and checked."""
+
+    telegram_token: str = field(default="", repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    admins: tuple[int, ...] = ()
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_min_interval: float = 3.0
+    arxiv_timeout: float = 30.0
+    arxiv_retries: int = 3
+    arxiv_backoff: float = 10.0
+    fetch_every_minutes: float = 60.0
+    check_every_seconds: float = 30.0
+    chat_interval: float = 1.0
+    keyword_scope: tuple[str, ...] = ()
+    llm_base_url: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_model: str = ""
+    llm_concurrency: int = 4
+    llm_timeout: float = 60.0
+    llm_retries: int = 2
+    llm_daily_budget: int = 3000
+    data_dir: Path = Path("./data")
+    default_time: str = "08:00"
+    default_timezone: str = "UTC"
+    default_limit: int = 30
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url)
+
+
+def load_settings(
+    config_path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the layers into one Settings; a bad value raises ConfigError naming its key."""
+    env = dict(os.environ if environ is None else environ)
+    layers = _read_toml(DEFAULT_FILE)
+    path = config_path or env.get("ARXIV_DIGEST_CONFIG")
+    if path:
+        _merge(layers, _read_toml(Path(path)))
+    for variable, (section, key) in ENVIRONMENT.items():
+        if env.get(variable, "").strip():
+            layers.setdefault(section, {})[key] = env[variable].strip()
+    secrets = {
+        "telegram_token": env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        "llm_api_key": env.get("LLM_API_KEY", "").strip(),
+    }
+    return _build(layers, secrets)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> None:
+    for section, values in extra.items():
+        if not isinstance(values, dict):
+            raise ConfigError(f"config: [{section}] must be a table of keys")
+        base.setdefault(section, {}).update(values)
+
+
+def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
+    read = _Reader(layers)
+    settings = Settings(
+        telegram_token=secrets["telegram_token"],
+        telegram_api_base_url=read.url("telegram", "api_base_url"),
+        admins=read.ids("telegram", "admins"),
+        arxiv_rss_url=read.url("arxiv", "rss_url"),
+        arxiv_api_url=read.url("arxiv", "api_url"),
+        arxiv_min_interval=read.number("arxiv", "min_interval", minimum=0),
+        arxiv_timeout=read.number("arxiv", "timeout", minimum=0.1),
+        arxiv_retries=int(read.number("arxiv", "retries", minimum=0)),
+        arxiv_backoff=read.number("arxiv", "backoff", minimum=0),
+        fetch_every_minutes=read.number("arxiv", "fetch_every_minutes", minimum=1),
+        keyword_scope=read.strings("arxiv", "keyword_scope"),
+        check_every_seconds=read.number("schedule", "check_every_seconds", minimum=0.05),
+        chat_interval=read.number("schedule", "chat_interval", minimum=0),
+        llm_base_url=read.url("llm", "base_url", optional=True),
+        llm_api_key=secrets["llm_api_key"],
+        llm_model=read.text("llm", "model"),
+        llm_concurrency=int(read.number("llm", "concurrency", minimum=1)),
+        llm_timeout=read.number("llm", "timeout", minimum=0.1),
+        llm_retries=int(read.number("llm", "retries", minimum=0)),
+        llm_daily_budget=int(read.number("llm", "daily_budget", minimum=0)),
+        data_dir=Path(read.text("storage", "data_dir") or "./data"),
+        default_time=read.delivery_time("digest", "default_time"),
+        default_timezone=read.timezone("digest", "default_timezone"),
+        default_limit=int(read.number("digest", "default_limit", minimum=1)),
+    )
+    if settings.llm_base_url and not settings.llm_model:
+        raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")
+    return settings
+
+
+class _Reader:
+    """Typed access to the merged layers; every failure names `section.key`."""
+
+    def __init__(self, layers: dict[str, Any]) -> None:
+        self.layers = layers
+
+    def raw(self, section: str, key: str) -> Any:
+        try:
+            return self.layers[section][key]
+        except KeyError:
+            raise ConfigError(f"config: {section}.{key} is missing") from None
+
+    def text(self, section: str, key: str) -> str:
+        value = self.raw(section, key)
+        if not isinstance(value, str):
+            raise ConfigError(f"config: {section}.{key} must be a string, not {value!r}")
+        return value.strip()
+
+    def url(self, section: str, key: str, optional: bool = False) -> str:
+        value = self.text(section, key)
+        if optional and not value:
+            return ""
+        if not value.startswith(("http://", "https://")):
+            raise ConfigError(f"config: {section}.{key} must be an http(s) URL, not {value!r}")
+        return value
+
+    def number(self, section: str, key: str, minimum: float) -> float:
+        value = self.raw(section, key)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config: {section}.{key} must be a number, not {value!r}") from None
+        if isinstance(value, bool) or number < minimum:
+            raise ConfigError(f"config: {section}.{key} must be at least {minimum}, not {value!r}")
+        return number
+
+    def strings(self, section: str, key: str) -> tuple[str, ...]:
+        value = self.raw(section, key)
+        if isinstance(value, str):
+            value = [part for part in value.replace("+", ",").split(",")]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config: {section}.{key} must be a list of strings")
+        return tuple(v.strip() for v in value if v.strip())
+
+    def ids(self, section: str, key: str) -> tuple[int, ...]:
+        value = self.raw(section, key)
+        parts = value.split(",") if isinstance(value, str) else value
+        try:
+            return tuple(int(str(part).strip()) for part in parts if str(part).strip())
+        except (TypeError, ValueError):
+            raise ConfigError(f"config: {section}.{key} must be Telegram user ids") from None
+
+    def delivery_time(self, section: str, key: str) -> str:
+        value = self.text(section, key).lower()
+        if value != "asap" and parse_hhmm(value) is None:
+            raise ConfigError(f"config: {section}.{key} must be HH:MM or asap, not {value!r}")
+        return value
+
+    def timezone(self, section: str, key: str) -> str:
+        value = self.text(section, key)
+        if not valid_timezone(value):
+            raise ConfigError(f"config: {section}.{key} is not a known time zone: {value!r}")
+        return value
+
+
+def parse_hhmm(value: str) -> tuple[int, int] | None:
+    """Return (hour, minute) for "8:30" or "08:30", None for anything else."""
+    hour, sep, minute = value.strip().partition(":")
+    if not sep or not hour.isdigit() or not minute.isdigit() or len(minute) != 2:
+        return None
+    h, m = int(hour), int(minute)
+    return (h, m) if 0 <= h < 24 and 0 <= m < 60 else None
+
+
+def valid_timezone(name: str) -> bool:
+    """True when `name` is an IANA time zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,156 @@
+"""ArxivClient: arXiv feeds and API over one httpx client, with arXiv's etiquette built in."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+from bot import __version__
+from bot.errors import FetchError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"arxiv-digest-bot/{__version__} (Telegram arXiv digest bot; python-httpx)"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 300.0
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """A feed answer: 200 with content, or 304 (unchanged) with none; validators for next time."""
+
+    status: int
+    content: bytes
+    etag: str = ""
+    last_modified: str = ""
+
+    @property
+    def unchanged(self) -> bool:
+        return self.status == 304
+
+
+class ArxivClient:
+    """Talks to rss.arxiv.org and the arXiv API politely.
+
+    arXiv's terms of use ask for at most one request every 3 seconds: `min_interval` enforces it
+    across every call of this client. 429, 5xx, time-outs and dropped connections are retried
+    `retries` times, waiting `backoff` seconds doubled each time (or the server's Retry-After).
+    """
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        rss_url: str,
+        api_url: str,
+        *,
+        min_interval: float = 3.0,
+        retries: int = 3,
+        backoff: float = 10.0,
+        timeout: float = 30.0,
+    ) -> None:
+        self.http = http
+        self.rss_url = rss_url
+        self.api_url = api_url
+        self.min_interval = min_interval
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self.requests_made = 0
+        self._gate = asyncio.Lock()
+        self._last_request = float("-inf")
+
+    def feed_url(self, query: str) -> str:
+        """The feed URL of a category, an archive, or several joined with '+'."""
+        return self.rss_url.rstrip("/") + "/" + query
+
+    async def fetch_feed(self, query: str, etag: str = "", last_modified: str = "") -> FeedResponse:
+        """Fetch one feed, conditionally: an unchanged feed comes back as a 304 without content."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        response = await self._get(self.feed_url(query), headers=headers)
+        return FeedResponse(
+            status=response.status_code,
+            content=b"" if response.status_code == 304 else response.content,
+            etag=response.headers.get("ETag", etag),
+            last_modified=response.headers.get("Last-Modified", last_modified),
+        )
+
+    async def fetch_url(self, url: str) -> bytes:
+        """Fetch any arXiv URL (a feed given by its full address) with the same etiquette."""
+        return (await self._get(url)).content
+
+    async def fetch_ids(self, ids: Sequence[str]) -> bytes:
+        """Look papers up by id through the API; the answer is the API's Atom document.
+
+        The API answers a malformed id with HTTP 400 and an Atom "Error" entry: that body is
+        returned as is, and the parser turns it into a FeedError.
+        """
+        params = {"id_list": ",".join(ids), "max_results": str(max(len(ids), 1))}
+        return (await self._get(self.api_url, params=params, accept={400})).content
+
+    async def _get(
+        self,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        accept: frozenset[int] | set[int] = frozenset(),
+    ) -> httpx.Response:
+        headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        for attempt in range(self.retries + 1):
+            await self._wait_turn()
+            try:
+                response = await self.http.get(
+                    url, headers=headers, params=params, timeout=self.timeout
+                )
+            except httpx.TransportError as error:  # time-outs, refused and dropped connections
+                problem, delay = f"{type(error).__name__}", self._delay(attempt, None)
+            else:
+                if response.status_code < 400 or response.status_code in accept:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise FetchError(f"arXiv answered HTTP {response.status_code} for {url}")
+                problem = f"HTTP {response.status_code}"
+                delay = self._delay(attempt, response.headers.get("Retry-After"))
+            if attempt == self.retries:
+                break
+            log.warning("arXiv: %s for %s; retrying in %.0f s", problem, url, delay)
+            await asyncio.sleep(delay)
+        raise FetchError(f"arXiv unreachable ({problem}) for {url} after {self.retries + 1} tries")
+
+    async def _wait_turn(self) -> None:
+        async with self._gate:
+            wait = self._last_request + self.min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_request = time.monotonic()
+            self.requests_made += 1
+
+    def _delay(self, attempt: int, retry_after: str | None) -> float:
+        server = _retry_after_seconds(retry_after)
+        if server is not None:
+            return min(server, MAX_RETRY_AFTER)
+        return self.backoff * (2**attempt)
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After as seconds, whether given as a number or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError):
+        return None

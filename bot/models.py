@@ -1,0 +1,137 @@
+"""The data the engine passes around: papers, summaries, chats and digests, as frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+ABS_URL = "https://arxiv.org/abs/"
+PDF_URL = "https://arxiv.org/pdf/"
+
+
+def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """Build a dataclass from a stored dict, ignoring unknown keys and turning lists into tuples."""
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
+    return cls(**values)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv paper as announced: cleaned text, authors, categories with the primary first."""
+
+    id: str  # "2402.01295" or "astro-ph/0601001", never with a version
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()  # primary first
+    announce_type: str = "new"  # new | cross | replace | replace-cross (API look-ups: "new")
+    announced: str = ""  # ISO date of the announcement, "2024-11-28"
+    doi: str = ""
+    journal_ref: str = ""
+
+    @property
+    def key(self) -> str:
+        """The id with its version: summaries are cached per key and language."""
+        return f"{self.id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return ABS_URL + self.id
+
+    @property
+    def pdf_url(self) -> str:
+        return PDF_URL + self.id
+
+    @property
+    def primary_category(self) -> str:
+        return self.categories[0] if self.categories else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Paper:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A paper in one language: title and abstract (translated unless `en`) and a one-line TL;DR."""
+
+    paper_key: str
+    lang: str
+    title: str
+    tldr: str
+    abstract: str
+    source: str = "offline"  # "llm" or "offline"; offline ones are retried on a later run
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.source != "llm"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class Chat:
+    """One chat's subscriptions and settings."""
+
+    chat_id: int
+    topics: tuple[str, ...] = ()  # canonical topic strings, see bot.topics
+    lang: str = "en"
+    time: str = "08:00"  # "HH:MM" local to `timezone`, or "asap"
+    timezone: str = "UTC"
+    limit: int = 30
+    paused: bool = False
+    active: bool = True
+    include_replacements: bool = False
+    last_announced: str = ""  # ISO date of the newest announcement day this chat was sent
+    last_slot: str = ""  # ISO datetime (UTC) of the latest delivery time already handled
+    is_group: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chat:
+        return _from_dict(cls, data)
+
+    def with_changes(self, **changes: Any) -> Chat:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest made for one chat: its papers in reference order, and how far delivery got."""
+
+    chat_id: int
+    number: int  # 1, 2, 3 ... per chat
+    announced: str  # ISO date of the newest announcement day it covers
+    topics: tuple[str, ...]
+    paper_ids: tuple[str, ...]  # reference N is paper_ids[N - 1]
+    lang: str = "en"
+    created: float = 0.0  # unix time
+    pages_sent: int = 0  # pages of `limit` entries already delivered
+    message_ids: tuple[int, ...] = field(default=())  # Telegram message ids of delivered parts
+    parts_sent: int = 0  # messages of the current page already delivered (crash resume)
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Digest:
+        return _from_dict(cls, data)
+
+    def with_changes(self, **changes: Any) -> Digest:
+        return replace(self, **changes)

@@ -1,0 +1,154 @@
+"""The daily job as it reads: fetch, parse, store, select, summarize; and a chat's next digest."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.engine import Engine
+from bot.errors import FeedError, FetchError
+from bot.models import Chat, Digest, Paper
+from bot.parse import parse_feed
+from bot.render import Entry
+from bot.select import feed_queries, select_papers
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """What one fetch run did, for logs, `arxiv-digest fetch` and /stats."""
+
+    feeds: int = 0
+    unchanged: int = 0
+    failed: tuple[str, ...] = ()
+    new_papers: int = 0
+    summarized: int = 0
+
+    def line(self) -> str:
+        failed = f", failed: {', '.join(self.failed)}" if self.failed else ""
+        return (
+            f"{self.feeds} feed(s) asked, {self.unchanged} unchanged, {self.new_papers} new "
+            f"paper(s), {self.summarized} paper(s) summarized{failed}"
+        )
+
+
+async def run_fetch(engine: Engine, queries: Sequence[str] | None = None) -> FetchReport:
+    """Fetch every feed the chats need (or `queries`), store new papers, summarize what is due."""
+    async with engine.fetch_lock:
+        chats = [chat for chat in engine.store.all_chats() if chat.active]
+        if queries is None:
+            queries = feed_queries(chats, engine.settings.keyword_scope)
+        new, unchanged, failed = 0, 0, []
+        for query in queries:
+            try:
+                added = await fetch_and_store(engine, query)
+            except (FetchError, FeedError) as error:
+                log.warning("fetch of %s failed: %s", query, error)
+                failed.append(query)
+                continue
+            if added is None:
+                unchanged += 1
+            else:
+                new += added
+        summarized = await summarize_pending(engine, chats)
+    engine.store.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
+    return FetchReport(len(queries), unchanged, tuple(failed), new, summarized)
+
+
+async def fetch_and_store(engine: Engine, query: str) -> int | None:
+    """Fetch one feed conditionally and store its papers; None when arXiv said 304."""
+    state = engine.store.get_feed_state(query)
+    response = await engine.arxiv.fetch_feed(
+        query, state.get("etag", ""), state.get("last_modified", "")
+    )
+    if response.unchanged:
+        return None
+    feed = parse_feed(response.content)
+    added = engine.store.put_papers(feed.papers)
+    # The validators are saved after the papers: a kill in between costs a refetch, not papers.
+    engine.store.put_feed_state(
+        query,
+        {
+            "etag": response.etag,
+            "last_modified": response.last_modified,
+            "fetched_at": time.time(),
+            "announced": feed.announced,
+            "papers": len(feed.papers),
+        },
+    )
+    log.info("feed %s: %d paper(s), %d new, announced %s", query, len(feed.papers), added,
+             feed.announced or "-")
+    return added
+
+
+async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
+    """Summarize, once per language, every paper some chat is due to receive."""
+    by_language: dict[str, dict[str, Paper]] = {}
+    for chat in chats:
+        if chat.active and not chat.paused:
+            for paper in pending_papers(engine.store, chat):
+                by_language.setdefault(chat.lang, {})[paper.key] = paper
+    for lang, papers in by_language.items():
+        await engine.summaries.summaries(list(papers.values()), lang, retry_fallbacks=True)
+    return sum(len(papers) for papers in by_language.values())
+
+
+def pending_papers(store: Store, chat: Chat) -> list[Paper]:
+    """The papers this chat has not had yet, in digest order.
+
+    A chat that had digests gets what was announced since the day of its last one (that day
+    included, so a topic added after a digest still brings that day's papers); a chat's first
+    digest covers the latest announcement day that holds papers for it.
+    """
+    sent = store.sent_paper_ids(chat.chat_id)
+    if chat.last_announced:
+        return select_papers(store.announced_since(_day_before(chat.last_announced)), chat, sent)
+    days = sorted(store.days_with_papers(), reverse=True)
+    for index, day in enumerate(days):
+        older = days[index + 1] if index + 1 < len(days) else ""
+        candidates = [p for p in store.announced_since(older) if p.announced == day]
+        selected = select_papers(candidates, chat, sent)
+        if selected:
+            return selected
+    return []
+
+
+async def make_digest(engine: Engine, chat: Chat) -> Digest | None:
+    """Build and store this chat's next digest, its summaries ready; None when nothing is new."""
+    papers = pending_papers(engine.store, chat)
+    if not papers:
+        return None
+    await engine.summaries.summaries(papers, chat.lang)
+    digest = Digest(
+        chat_id=chat.chat_id,
+        number=engine.store.next_digest_number(chat.chat_id),
+        announced=max(paper.announced for paper in papers),
+        topics=chat.topics,
+        paper_ids=tuple(paper.id for paper in papers),
+        lang=chat.lang,
+        created=time.time(),
+    )
+    engine.store.put_digest(digest)
+    newest = max(chat.last_announced, digest.announced)
+    engine.store.put_chat(chat.with_changes(last_announced=newest))
+    return digest
+
+
+async def digest_entries(engine: Engine, digest: Digest, numbers: Iterable[int]) -> list[Entry]:
+    """The numbered entries of a stored digest, each with its summary in the digest's language."""
+    papers = {}
+    for number in numbers:
+        paper = engine.store.get_paper(digest.paper_ids[number - 1])
+        if paper is not None:
+            papers[number] = paper
+    summaries = await engine.summaries.summaries(list(papers.values()), digest.lang)
+    return [Entry(number, paper, summaries[paper.key]) for number, paper in papers.items()]
+
+
+def _day_before(iso_day: str) -> str:
+    return (date.fromisoformat(iso_day) - timedelta(days=1)).isoformat()

@@ -1,0 +1,210 @@
+"""Summaries per paper and language: the offline TL;DR, and the cached, budgeted LLM service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from bot.errors import SummarizeError
+from bot.llm import MATH, LLMSummarizer
+from bot.models import Paper, Summary
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+TLDR_LIMIT = 280
+_ABBREVIATIONS = frozenset(
+    "e.g. i.e. al. fig. figs. eq. eqs. vs. cf. sec. secs. ref. refs. tab. no. nos. approx. "
+    "resp. dr. prof. mr. ms. st. ch. vol. pp. thm. def. prop. lem. cor. ca. incl. esp. phys. "
+    "rev. lett. math. ann. commun. proc. soc. univ. j. astron. astrophys. nucl.".split()
+)
+_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[A-Z0-9(\[\"'$\\])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_CUES = re.compile(
+    r"\b(propose[sd]?|introduce[sd]?|present(s|ed)?|show(s|ed|n)?|find|found|demonstrate[sd]?|"
+    r"develop(s|ed)?|achieve[sd]?|outperform(s|ed)?|reveal(s|ed)?|establish(es|ed)?|prove[sd]?)\b",
+    re.I,
+)
+_AUTHORS = re.compile(r"\b(we|our|this (paper|work|study|article))\b", re.I)
+_BOILERPLATE = re.compile(r"https?://|github\.com|code (is|and data are) available", re.I)
+_STOPWORDS = frozenset(
+    "a an the of and or to in on for with by from as at is are was were be been being this that "
+    "these those it its we our they their can may which such than into also not".split()
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of an abstract, not split at e.g., i.e., et al., Fig. 2, 3.5, vs. or in math."""
+    masked = MATH.sub(lambda m: "x" * len(m.group()), text)
+    sentences, start = [], 0
+    for match in _BOUNDARY.finditer(masked):
+        head = masked[start : match.start() + 1]
+        words = head.split()
+        last = words[-1].lower().lstrip("([{\"'") if words else ""
+        if last in _ABBREVIATIONS or re.fullmatch(r"([a-z]\.)+", last) or _inside_brackets(head):
+            continue
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]
+
+
+def _inside_brackets(text: str) -> bool:
+    """Whether text leaves a bracket open: a period there ends no sentence ("[Phys. Rev. 5]")."""
+    return text.count("(") > text.count(")") or text.count("[") > text.count("]")
+
+
+def _score(sentence: str) -> float:
+    """How much a sentence says what the paper contributes."""
+    words = _WORD.findall(MATH.sub(" x ", sentence))
+    if len(words) < 8 or _BOILERPLATE.search(sentence):
+        return -1.0
+    content = sum(w.lower() not in _STOPWORDS for w in words) / len(words)
+    cue = 2.0 if _CUES.search(sentence) else 0.0
+    author = 1.0 if _AUTHORS.search(sentence) else 0.0
+    too_long = 0.5 if len(sentence) > 2 * TLDR_LIMIT else 0.0
+    return cue + author * (cue > 0) + content - too_long
+
+
+def shorten(text: str, limit: int = TLDR_LIMIT) -> str:
+    """Cut text to at most `limit` characters at a word boundary outside math, ending in '…'."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    masked = MATH.sub(lambda m: "x" * len(m.group()), text)
+    cut = masked.rfind(" ", 0, limit)  # the space before the word that would not fit
+    while cut > 0 and text[cut - 1] in ",;:-–—(":
+        cut = masked.rfind(" ", 0, cut - 1)
+    if cut <= 0:
+        return text[: limit - 1].rstrip() + "…"
+    return text[:cut].rstrip(" ,;:") + "…"
+
+
+def offline_tldr(paper: Paper, limit: int = TLDR_LIMIT) -> str:
+    """The abstract's most informative sentence (the first of equals), at most `limit` chars."""
+    sentences = split_sentences(paper.abstract)
+    if not sentences:
+        return shorten(paper.title, limit)
+    best = max(sentences, key=lambda s: (_score(s), -sentences.index(s)))
+    return shorten(best, limit)
+
+
+def offline_summary(paper: Paper, lang: str) -> Summary:
+    """The summary without an LLM: English title and abstract, an extractive TL;DR."""
+    return Summary(
+        paper_key=paper.key,
+        lang=lang,
+        title=paper.title,
+        tldr=offline_tldr(paper),
+        abstract=paper.abstract,
+        source="offline",
+    )
+
+
+class SummaryService:
+    """Summaries per paper key and language: cached forever, LLM-made when it can, else offline.
+
+    `daily_budget` caps LLM requests per UTC day (None: no cap; 0: none at all).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        summarizer: LLMSummarizer | None,
+        *,
+        concurrency: int = 4,
+        daily_budget: int | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._llm = summarizer
+        self._semaphore = asyncio.Semaphore(max(1, concurrency))
+        self._budget = daily_budget
+        self._clock = clock
+        self._inflight: dict[tuple[str, str], asyncio.Future[Summary]] = {}
+        self._budget_logged = ""
+
+    async def summaries(
+        self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
+    ) -> dict[str, Summary]:
+        """Summaries by paper key; cached ones cost nothing, offline ones are retried on request."""
+        result: dict[str, Summary] = {}
+        pending: dict[str, asyncio.Future[Summary]] = {}
+        unique: dict[str, Paper] = {}
+        for paper in papers:
+            unique.setdefault(paper.key, paper)
+        for paper in unique.values():
+            cached = self._store.get_summary(paper.key, lang)
+            retry = cached is not None and cached.is_fallback and retry_fallbacks
+            if cached is not None and not (retry and self._llm is not None):
+                result[paper.key] = cached
+            else:
+                pending[paper.key] = self._shared(paper, lang)
+        done = await asyncio.gather(*(asyncio.shield(f) for f in pending.values()))
+        result.update(zip(pending, done))
+        return {key: result[key] for key in unique}
+
+    def _shared(self, paper: Paper, lang: str) -> asyncio.Future[Summary]:
+        """One computation per (paper key, language) at a time, whoever asks."""
+        key = (paper.key, lang)
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._compute(paper, lang))
+            self._inflight[key] = future
+            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return future
+
+    async def _compute(self, paper: Paper, lang: str) -> Summary:
+        async with self._semaphore:
+            summary = await self._llm_or_offline(paper, lang)
+        self._store.put_summaries([summary])
+        return summary
+
+    async def _llm_or_offline(self, paper: Paper, lang: str) -> Summary:
+        if self._llm is None:
+            return offline_summary(paper, lang)
+        cached = self._store.get_summary(paper.key, lang)
+        if cached is not None and not cached.is_fallback:  # made while this one waited
+            return cached
+        try:
+            return await self._llm.summarize(paper, lang, on_request=self._spend)
+        except BudgetExhausted:
+            self._log_budget()
+        except SummarizeError as exc:
+            log.warning(
+                "%s [%s]: LLM failed (%s); showing the offline English TL;DR without "
+                "translation, retried on the next run",
+                paper.key, lang, exc,
+            )  # fmt: skip
+        self._store.bump("llm_failures")
+        return offline_summary(paper, lang)
+
+    def _today(self) -> str:
+        return datetime.fromtimestamp(self._clock(), tz=UTC).date().isoformat()
+
+    def _spend(self) -> None:
+        """Count one LLM request against today's budget; BudgetExhausted when it is spent."""
+        name = f"llm_calls:{self._today()}"
+        if self._budget is not None and self._store.counter(name) >= self._budget:
+            raise BudgetExhausted(f"daily LLM budget of {self._budget} calls is spent")
+        self._store.bump(name)
+        self._store.bump("llm_calls")
+
+    def _log_budget(self) -> None:
+        today = self._today()
+        if self._budget_logged != today:
+            self._budget_logged = today
+            log.warning(
+                "daily LLM budget of %s calls is spent for %s: further papers get the offline "
+                "English TL;DR without translation until the next UTC day, then are retried",
+                self._budget, today,
+            )  # fmt: skip
+
+
+class BudgetExhausted(SummarizeError):
+    """Today's LLM call budget is spent; the paper gets its offline summary for now."""
+

@@ -1,0 +1,1 @@
+"""Telegram update handlers: the chat face of the bot, one module per group of commands."""

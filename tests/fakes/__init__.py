@@ -1,0 +1,1 @@
+"""Loopback stand-ins for arXiv, the LLM and the Telegram Bot API."""

@@ -1,0 +1,190 @@
+"""A loopback OpenAI-compatible chat-completions server for tests, with scripted answers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from bot.llm import ENGLISH_STOPWORDS
+
+# A behaviour is a tuple, used for one request in order of `script(...)`:
+#   ("translate",)              a valid answer in the asked language (the default)
+#   ("english",)                title and abstract left in English: a wrong-language answer
+#   ("json", obj)               the message content is json.dumps(obj)
+#   ("raw", text)               the message content is text as is (invalid JSON, fences, ...)
+#   ("status", code[, headers]) an HTTP error, e.g. ("status", 429, {"Retry-After": "0"})
+#   ("sleep", seconds)          wait, then answer like "translate" (for client timeouts)
+#   ("call", fn)                fn(body: dict) -> (status, content): anything else
+Behaviour = tuple[Any, ...]
+
+FILLERS = {"zh": "中文翻译", "zh-tw": "中文翻譯", "zh-hant": "中文翻譯", "ja": "日本語の翻訳", "ko": "한국어번역", "ru": "перевод"}
+_LINE = re.compile(r"^Target language: .*\(([\w-]+)\)$", re.M)
+
+
+def _request_parts(body: dict[str, Any]) -> tuple[str, str, str]:
+    """The language code, title and abstract in a request made by bot.llm."""
+    text = str(body.get("messages", [{}])[-1].get("content", ""))
+    lang = _LINE.search(text)
+    title, _, abstract = text.partition("\nTitle: ")[2].partition("\nAbstract: ")
+    return (lang.group(1) if lang else "en"), title.strip(), abstract.strip()
+
+
+def _filler(lang: str, text: str) -> str:
+    """Words of the target script enough to outweigh the English left in `text`."""
+    word = FILLERS.get(lang.lower()) or FILLERS.get(lang.lower().split("-")[0], "")
+    letters = sum(c.isascii() and c.isalpha() for c in text)
+    return word * (math.ceil(0.6 * letters / len(word)) + 1) if word else f"[{lang}]"
+
+
+def _translate(text: str, lang: str) -> str:
+    """A stand-in translation: target-script filler, then the text without English stopwords."""
+    kept = " ".join(w for w in text.split() if w.lower().strip(".,;:") not in ENGLISH_STOPWORDS)
+    return f"{_filler(lang, kept)} {kept}"
+
+
+def translation(body: dict[str, Any]) -> dict[str, str]:
+    """The answer a good model gives for this request (English TL;DR only for `en`)."""
+    lang, title, abstract = _request_parts(body)
+    first = abstract.split(". ")[0][:120]
+    if lang.lower().startswith("en"):
+        return {"title": title, "tldr": f"In short: {first}.", "abstract": ""}
+    return {"title": _translate(title, lang), "tldr": _translate(first, lang),
+            "abstract": _translate(abstract, lang)}  # fmt: skip
+
+
+def english(body: dict[str, Any]) -> dict[str, str]:
+    """An answer left in English whatever was asked (seed defect 5)."""
+    _, title, abstract = _request_parts(body)
+    return {"title": title, "tldr": abstract.split(". ")[0] + ".", "abstract": abstract}
+
+
+class FakeLLM:
+    """`with FakeLLM() as llm:` serves `llm.url` (ending in /v1); `llm.requests` holds the bodies."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.default: Behaviour = ("translate",)
+        self._script: deque[Behaviour] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "FakeLLM is not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def script(self, *behaviours: Behaviour) -> None:
+        """Queue behaviours for the next requests, one each; then `default` answers."""
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def requests_for(self, lang: str) -> list[dict[str, Any]]:
+        """The received bodies that asked for this language."""
+        with self._lock:
+            return [b for b in self.requests if _request_parts(b)[0] == lang]
+
+    def start(self) -> FakeLLM:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes sleeping handlers
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeLLM:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Behaviour:
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(headers)
+            return self._script.popleft() if self._script else self.default
+
+    def respond(self, behaviour: Behaviour, body: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
+        """Status, message content and extra headers for one behaviour."""
+        kind = behaviour[0]
+        if kind == "sleep":
+            self._stopping.wait(behaviour[1])
+            return self.respond(("translate",), body)
+        if kind == "status":
+            extra = behaviour[2] if len(behaviour) > 2 else {}
+            return behaviour[1], json.dumps({"error": {"message": "scripted"}}), extra
+        if kind == "call":
+            status, content = behaviour[1](body)
+            return status, content, {}
+        makers: dict[str, Callable[[], str]] = {
+            "translate": lambda: json.dumps(translation(body), ensure_ascii=False),
+            "english": lambda: json.dumps(english(body)),
+            "json": lambda: json.dumps(behaviour[1], ensure_ascii=False),
+            "raw": lambda: str(behaviour[1]),
+        }
+        return 200, makers[kind](), {}
+
+
+def _completion(content: str, model: str) -> bytes:
+    answer = {
+        "id": "chatcmpl-fake", "object": "chat.completion", "model": model,
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": content}}],
+    }  # fmt: skip
+    return json.dumps(answer, ensure_ascii=False).encode()
+
+
+def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = {"invalid": raw.decode(errors="replace")}
+            behaviour = fake._next(body, dict(self.headers))
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                behaviour = ("status", 404)
+            status, content, extra = fake.respond(behaviour, body)
+            payload = _completion(content, str(body.get("model", ""))) if status == 200 else (
+                content.encode())  # fmt: skip
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:  # the client gave up (a timeout test)
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Keep test output quiet."""
+
+    return Handler
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeLLM]:
+    """A started FakeLLM, stopped after the test."""
+    with FakeLLM() as server:
+        yield server

@@ -1,0 +1,84 @@
+"""What the bot asks of arXiv: polite, conditional, retried, and failing with one clear error."""
+
+import time
+
+import httpx
+import pytest
+
+from bot.errors import FetchError
+from bot.fetch import ArxivClient
+from tests.fakes.feed_server import feed_server  # noqa: F401
+
+QUANT = "rss2-quant-ph-2025-04-28.xml"
+
+
+def client(server, http, **options) -> ArxivClient:
+    options = {"min_interval": 0.0, "backoff": 0.0, "retries": 2, **options}
+    return ArxivClient(http, server.rss_url, server.api_url, **options)
+
+
+async def test_an_unchanged_feed_costs_one_304_and_no_body(feed_server):
+    feed_server.serve_feed("quant-ph", QUANT)
+    async with httpx.AsyncClient() as http:
+        arxiv = client(feed_server, http)
+        first = await arxiv.fetch_feed("quant-ph")
+        second = await arxiv.fetch_feed("quant-ph", first.etag, first.last_modified)
+    assert first.status == 200 and first.content.startswith(b"<?xml")
+    assert second.unchanged and second.content == b""
+    assert feed_server.requests[1].headers["if-none-match"] == first.etag
+    assert feed_server.requests[1].headers["if-modified-since"] == first.last_modified
+
+
+async def test_every_request_names_the_bot_in_its_user_agent(feed_server):
+    feed_server.serve_feed("cs.AI+hep-th", QUANT)
+    async with httpx.AsyncClient() as http:
+        await client(feed_server, http).fetch_feed("cs.AI+hep-th")
+    seen = feed_server.requests[0]
+    assert seen.path == "/rss/cs.AI+hep-th"
+    assert seen.headers["user-agent"].startswith("arxiv-digest-bot/")
+
+
+async def test_requests_to_arxiv_are_spaced_by_the_minimum_interval(feed_server):
+    feed_server.serve_feed("quant-ph", QUANT)
+    async with httpx.AsyncClient() as http:
+        arxiv = client(feed_server, http, min_interval=0.3)
+        started = time.monotonic()
+        for _ in range(3):
+            await arxiv.fetch_feed("quant-ph")
+        elapsed = time.monotonic() - started
+    assert elapsed >= 0.6  # three requests need two full intervals between them
+
+
+async def test_503_and_429_are_retried_then_the_feed_arrives(feed_server):
+    feed_server.serve_feed("quant-ph", QUANT)
+    feed_server.fail_next(503, 429)
+    async with httpx.AsyncClient() as http:
+        response = await client(feed_server, http).fetch_feed("quant-ph")
+    assert response.status == 200
+    assert [seen.status for seen in feed_server.requests] == [503, 429, 200]
+
+
+async def test_arxiv_down_gives_one_fetch_error_after_the_retries(feed_server):
+    feed_server.fail_next(503, 503, 503, 503)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(FetchError, match="after 3 tries"):
+            await client(feed_server, http).fetch_feed("quant-ph")
+    assert len(feed_server.requests) == 3
+
+
+async def test_an_unreachable_host_is_a_fetch_error_not_a_crash():
+    async with httpx.AsyncClient() as http:
+        arxiv = ArxivClient(
+            http, "http://127.0.0.1:9/rss/", "http://127.0.0.1:9/api", min_interval=0,
+            retries=1, backoff=0,
+        )
+        with pytest.raises(FetchError, match="unreachable"):
+            await arxiv.fetch_feed("cs.AI")
+
+
+async def test_api_lookup_by_id_returns_the_atom_answer_even_for_a_400(feed_server):
+    feed_server.serve_api("abc", "api-query-error400-id_list-abc-2026-04-12.xml", status=400)
+    async with httpx.AsyncClient() as http:
+        body = await client(feed_server, http).fetch_ids(["abc"])
+    assert b"incorrect_id_format_for_abc" in body
+    assert feed_server.requests[0].query["id_list"] == ["abc"]
