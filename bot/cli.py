@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(settings)
     if args.command == "preview":
-        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+        logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.ERROR)
     try:
         return asyncio.run(_one_shot(args, settings))
     except DigestError as error:

@@ -49,6 +49,7 @@ class Settings:
     llm_concurrency: int = 4
     llm_timeout: float = 60.0
     llm_retries: int = 2
+    llm_backoff: float = 2.0
     llm_daily_budget: int = 3000
     data_dir: Path = Path("./data")
     default_time: str = "08:00"
@@ -119,6 +120,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         llm_concurrency=int(read.number("llm", "concurrency", minimum=1)),
         llm_timeout=read.number("llm", "timeout", minimum=0.1),
         llm_retries=int(read.number("llm", "retries", minimum=0)),
+        llm_backoff=read.number("llm", "backoff", minimum=0),
         llm_daily_budget=int(read.number("llm", "daily_budget", minimum=0)),
         data_dir=Path(read.text("storage", "data_dir") or "./data"),
         default_time=read.delivery_time("digest", "default_time"),

@@ -39,6 +39,7 @@ def make_summary_service(settings: Settings, store: Store, http: httpx.AsyncClie
             model=settings.llm_model,
             timeout=settings.llm_timeout,
             retries=settings.llm_retries,
+            backoff=settings.llm_backoff,
         )
     return SummaryService(
         store,

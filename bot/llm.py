@@ -33,22 +33,29 @@ _SCRIPTS = {  # base language code -> letters its text is mostly written in
     "bg": "\u0400-\u04ff", "el": "\u0370-\u03ff", "ar": "\u0600-\u06ff", "fa": "\u0600-\u06ff",
     "he": "\u0590-\u05ff", "hi": "\u0900-\u097f", "th": "\u0e00-\u0e7f",
 }  # fmt: skip
-ENGLISH_STOPWORDS = frozenset(
-    "the of and to is are was were we our that this these which with for from by be been has "
-    "have it its their than can not such at or into also using based".split()
-)
+ENGLISH_STOPWORDS = frozenset([
+    "the", "of", "and", "to", "is", "are", "was", "were", "we", "our", "that", "this", "these",
+    "which", "with", "for", "from", "by", "be", "been", "has", "have", "it", "its", "their",
+    "than", "can", "not", "such", "at", "or", "into", "also", "using", "based"
+])  # fmt: skip
 _KEYS = ("title", "tldr", "abstract")
 MATH = re.compile(  # TeX math: $..$, $$..$$, \(..\), \[..\], \begin{env}..\end{env}
-    r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\begin\{([a-z]+\*?)\}.+?\\end\{\1\}", re.S
+    r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\begin\{([a-z]+\*?)\}.+?\\end\{\1\}", re.DOTALL
 )
-_DOLLAR = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
+_DOLLAR = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.DOTALL)
 _IGNORED = re.compile(r"https?://\S+|\\[A-Za-z]+")
-_ANNOUNCE = re.compile(r"announce\s*type|公告类型|公告類型|^\s*arxiv:\s*\d", re.I | re.M)
-_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.I)
-_THINK = re.compile(r"<think>.*?</think>", re.S)
+_ANNOUNCE = re.compile(
+    r"announce\s*type|公告类型|公告類型|^\s*arxiv:\s*\d", re.IGNORECASE | re.MULTILINE
+)
+_FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_TLDR = 400
-CJK_SHARE = 0.3  # at least this share of the measured letters in the target script
+SCRIPT_SHARE = 0.3  # at least this share of the measured letters in the target script
 ENGLISH_SHARE = 0.15  # this share of English stopwords means the text is English
+
+
+class LLMUnavailable(SummarizeError):
+    """The API is down, rate-limits for long, or refuses the key or model: every paper would fail."""
 
 
 def language_name(lang: str) -> str:
@@ -128,7 +135,7 @@ def _check_language(fields: dict[str, str], paper: Paper, lang: str) -> str | No
     for key, text in fields.items():
         if base in _SCRIPTS:
             share = script_share(text, _SCRIPTS[base])
-            if share is not None and share < CJK_SHARE:
+            if share is not None and share < SCRIPT_SHARE:
                 return f"{key!r} is not in {language_name(lang)} ({share:.0%} of its letters)"
         elif len(text.split()) >= 8 and english_share(text) >= ENGLISH_SHARE:
             return f"{key!r} reads as English, not {language_name(lang)}"
@@ -226,9 +233,10 @@ class LLMSummarizer:
         `on_request` runs before every HTTP request (the caller counts calls and may raise
         SummarizeError there to stop spending).
         """
-        body = {
+        messages = build_messages(paper, lang)
+        body: dict[str, Any] = {
             "model": self.model,
-            "messages": build_messages(paper, lang),
+            "messages": messages,
             "temperature": 0.2,
             "response_format": {"type": "json_object"},
         }
@@ -240,6 +248,7 @@ class LLMSummarizer:
                 return self._summary(parse_answer(content) or {}, paper, lang)
             log.warning("%s [%s]: unusable LLM answer (try %d): %s", paper.key, lang, attempt,
                         problem)  # fmt: skip
+            body = {**body, "messages": messages + _correction(content, problem, lang)}
         raise SummarizeError(f"{paper.key} [{lang}]: unusable LLM answer: {problem}")
 
     @staticmethod
@@ -271,14 +280,17 @@ class LLMSummarizer:
             except (TimeoutError, httpx.TimeoutException):
                 failure, wait = f"no answer within {self.timeout:g}s", None
             except httpx.TransportError as exc:
-                failure, wait = self._redact(f"connection failed ({type(exc).__name__}: {exc})"), None
+                failure, wait = (
+                    self._redact(f"connection failed ({type(exc).__name__}: {exc})"),
+                    None,
+                )
             else:
                 failure, wait = self._failure(response)
                 if not failure:
                     return _content(response)
             log.warning("LLM request failed (try %d of %d): %s", attempt + 1, self.retries + 1,
                         failure)  # fmt: skip
-        raise SummarizeError(f"LLM unavailable after {self.retries + 1} tries: {failure}")
+        raise LLMUnavailable(f"LLM unavailable after {self.retries + 1} tries: {failure}")
 
     def _failure(self, response: httpx.Response) -> tuple[str, float | None]:
         """('', None) for a success; the reason and wait to retry 429/5xx; raises on other errors."""
@@ -288,17 +300,28 @@ class LLMSummarizer:
         if status == 429:
             wait = _retry_after(response)
             if wait is not None and wait > self.max_retry_after:
-                raise SummarizeError(f"LLM API rate limit: asked to wait {wait:g}s")
+                raise LLMUnavailable(f"LLM API rate limit: asked to wait {wait:g}s")
             return "HTTP 429 (rate limited)", wait
         if status >= 500:
             return f"HTTP {status}", None
         if status in (401, 403):
-            raise SummarizeError(f"LLM API refused the key: HTTP {status} (check LLM_API_KEY)")
+            raise LLMUnavailable(f"LLM API refused the key: HTTP {status} (check LLM_API_KEY)")
+        if status == 404:
+            raise LLMUnavailable(f"LLM API has no {self.url} or no model {self.model!r}: HTTP 404")
         detail = self._redact(response.text[:200].strip())
         raise SummarizeError(f"LLM API rejected the request: HTTP {status} {detail}".strip())
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
+
+
+def _correction(content: str, problem: str, lang: str) -> list[dict[str, str]]:
+    """The turns that show the model its unusable answer and ask again."""
+    again = (
+        f"That answer cannot be used: {problem}. Answer again with only the JSON object, "
+        f"written in {language_name(lang)} as asked."
+    )
+    return [{"role": "assistant", "content": content[:4000]}, {"role": "user", "content": again}]
 
 
 def _retry_after(response: httpx.Response) -> float | None:

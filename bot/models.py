@@ -120,6 +120,7 @@ class Digest:
     topics: tuple[str, ...]
     paper_ids: tuple[str, ...]  # reference N is paper_ids[N - 1]
     lang: str = "en"
+    limit: int = 30  # entries per page, fixed when the digest is made so pages stay stable
     created: float = 0.0  # unix time
     pages_sent: int = 0  # pages of `limit` entries already delivered
     message_ids: tuple[int, ...] = field(default=())  # Telegram message ids of delivered parts

@@ -131,6 +131,7 @@ async def make_digest(engine: Engine, chat: Chat) -> Digest | None:
         topics=chat.topics,
         paper_ids=tuple(paper.id for paper in papers),
         lang=chat.lang,
+        limit=chat.limit,
         created=time.time(),
     )
     engine.store.put_digest(digest)

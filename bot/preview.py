@@ -30,7 +30,8 @@ class PreviewRequest:
 
 async def preview(engine: Engine, request: PreviewRequest) -> str:
     """Fetch or read the feed, take the papers the topics match, summarize them, render."""
-    topics = tuple(str(topic) for topic in parse_topics(" ".join(request.topics)))
+    typed = " ".join(request.topics).strip()
+    topics = tuple(str(topic) for topic in parse_topics(typed)) if typed else ()
     chat = Chat(chat_id=0, topics=topics, lang=request.lang, include_replacements=not topics)
     papers = await _papers(engine, request, chat)
     if topics:

@@ -225,7 +225,8 @@ def titles(paper: Paper, summary: Summary, lang: str) -> tuple[str, str]:
 def _paper_segments(entry: Entry, lang: str) -> list[Segment]:
     paper, summary = entry.paper, entry.summary
     title, original = titles(paper, summary, lang)
-    segments = [Segment(text=f"[{entry.number}] {title}", open="<b>", close="</b>")]
+    label = f"[{entry.number}] " if entry.number > 0 else ""  # 0: looked up by id, no digest
+    segments = [Segment(text=label + title, open="<b>", close="</b>")]
     if original:
         segments.append(Segment(text=original, open="<i>", close="</i>"))
     if paper.authors:

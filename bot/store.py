@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from sqlitedict import SqliteDict
 
@@ -106,11 +106,14 @@ class Store:
         for table in tables.values():
             table.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -123,7 +126,8 @@ class Store:
         yet; storing the same feed again (its state is saved after this call) completes it.
         """
         with self._lock:
-            table, days, new = self._t("papers"), self._day_entries(), 0
+            table, new = self._t("papers"), 0
+            days: dict[str, dict[str, str]] = {}
             for paper in papers:
                 stored = table.get(paper.id)
                 old = Paper.from_dict(stored) if stored else None
@@ -139,11 +143,10 @@ class Store:
             self._t("days").commit()
             return new
 
-    def _day_entries(self) -> dict[str, dict[str, str]]:
-        return _LazyDays(self._t("days"))
-
-    @staticmethod
-    def _note_day(days: dict[str, dict[str, str]], paper: Paper) -> None:
+    def _note_day(self, days: dict[str, dict[str, str]], paper: Paper) -> None:
+        """Merge the paper into its announce day's {paper_id: announce_type}, in feed order."""
+        if paper.announced not in days:
+            days[paper.announced] = dict(self._t("days").get(paper.announced, {}))
         entry = days[paper.announced]
         old = entry.get(paper.id)
         if old is None or _day_entry_rank(paper.announce_type) < _day_entry_rank(old):
@@ -160,7 +163,7 @@ class Store:
         earliest of them, so a new submission is not hidden behind its later replacement.
         """
         table = self._t("days")
-        days = {d: table[d] for d in sorted(k for k in table.keys() if k > after_iso)}
+        days = {d: table[d] for d in sorted(k for k in table if k > after_iso)}
         first_day: dict[str, str] = {}
         for day, entry in days.items():
             for paper_id in entry:
@@ -293,16 +296,3 @@ class Store:
     def table_sizes(self) -> dict[str, int]:
         """Rows per table (papers, summaries, chats, ...), for /stats; each is a count query."""
         return {name: len(table) for name, table in self._tables.items()}
-
-
-class _LazyDays(dict[str, dict[str, str]]):
-    """Day entries loaded from the days table on first touch, for merging a batch into them."""
-
-    def __init__(self, table: SqliteDict) -> None:
-        super().__init__()
-        self._table = table
-
-    def __missing__(self, day: str) -> dict[str, str]:
-        entry: dict[str, str] = dict(self._table.get(day, {}))
-        self[day] = entry
-        return entry

@@ -10,31 +10,35 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from bot.errors import SummarizeError
-from bot.llm import MATH, LLMSummarizer
+from bot.llm import MATH, LLMSummarizer, LLMUnavailable
 from bot.models import Paper, Summary
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 TLDR_LIMIT = 280
-_ABBREVIATIONS = frozenset(
-    "e.g. i.e. al. fig. figs. eq. eqs. vs. cf. sec. secs. ref. refs. tab. no. nos. approx. "
-    "resp. dr. prof. mr. ms. st. ch. vol. pp. thm. def. prop. lem. cor. ca. incl. esp. phys. "
-    "rev. lett. math. ann. commun. proc. soc. univ. j. astron. astrophys. nucl.".split()
-)
+_ABBREVIATIONS = frozenset([
+    "e.g.", "i.e.", "al.", "fig.", "figs.", "eq.", "eqs.", "vs.", "cf.", "sec.", "secs.",
+    "ref.", "refs.", "tab.", "no.", "nos.", "approx.", "resp.", "dr.", "prof.", "mr.", "ms.",
+    "st.", "ch.", "vol.", "pp.", "thm.", "def.", "prop.", "lem.", "cor.", "ca.", "incl.",
+    "esp.", "phys.", "rev.", "lett.", "math.", "ann.", "commun.", "proc.", "soc.", "univ.",
+    "j.", "astron.", "astrophys.", "nucl."
+])  # fmt: skip
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[A-Z0-9(\[\"'$\\])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*")
 _CUES = re.compile(
     r"\b(propose[sd]?|introduce[sd]?|present(s|ed)?|show(s|ed|n)?|find|found|demonstrate[sd]?|"
     r"develop(s|ed)?|achieve[sd]?|outperform(s|ed)?|reveal(s|ed)?|establish(es|ed)?|prove[sd]?)\b",
-    re.I,
+    re.IGNORECASE,
 )
-_AUTHORS = re.compile(r"\b(we|our|this (paper|work|study|article))\b", re.I)
-_BOILERPLATE = re.compile(r"https?://|github\.com|code (is|and data are) available", re.I)
-_STOPWORDS = frozenset(
-    "a an the of and or to in on for with by from as at is are was were be been being this that "
-    "these those it its we our they their can may which such than into also not".split()
-)
+_AUTHORS = re.compile(r"\b(we|our|this (paper|work|study|article))\b", re.IGNORECASE)
+_BOILERPLATE = re.compile(r"https?://|github\.com|code (is|and data are) available", re.IGNORECASE)
+_STOPWORDS = frozenset([
+    "a", "an", "the", "of", "and", "or", "to", "in", "on", "for", "with", "by", "from", "as",
+    "at", "is", "are", "was", "were", "be", "been", "being", "this", "that", "these", "those",
+    "it", "its", "we", "our", "they", "their", "can", "may", "which", "such", "than", "into",
+    "also", "not"
+])  # fmt: skip
 
 
 def split_sentences(text: str) -> list[str]:
@@ -108,7 +112,9 @@ def offline_summary(paper: Paper, lang: str) -> Summary:
 class SummaryService:
     """Summaries per paper key and language: cached forever, LLM-made when it can, else offline.
 
-    `daily_budget` caps LLM requests per UTC day (None: no cap; 0: none at all).
+    `daily_budget` caps LLM requests per UTC day (None: no cap; 0: none at all). When the LLM
+    is unavailable (down after retries, key refused), it is not asked again for `outage_pause`
+    seconds: the papers meanwhile get offline summaries at once instead of waiting on backoffs.
     """
 
     def __init__(
@@ -118,6 +124,7 @@ class SummaryService:
         *,
         concurrency: int = 4,
         daily_budget: int | None = None,
+        outage_pause: float = 600.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._store = store
@@ -127,6 +134,8 @@ class SummaryService:
         self._clock = clock
         self._inflight: dict[tuple[str, str], asyncio.Future[Summary]] = {}
         self._budget_logged = ""
+        self._outage_pause = outage_pause
+        self._paused_until = 0.0
 
     async def summaries(
         self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
@@ -174,6 +183,8 @@ class SummaryService:
             return await self._llm.summarize(paper, lang, on_request=self._spend)
         except BudgetExhausted:
             self._log_budget()
+        except LLMUnavailable as exc:
+            self._pause(exc)
         except SummarizeError as exc:
             log.warning(
                 "%s [%s]: LLM failed (%s); showing the offline English TL;DR without "
@@ -188,11 +199,24 @@ class SummaryService:
 
     def _spend(self) -> None:
         """Count one LLM request against today's budget; BudgetExhausted when it is spent."""
+        if self._clock() < self._paused_until:
+            raise LLMUnavailable("the LLM was unavailable moments ago")
         name = f"llm_calls:{self._today()}"
         if self._budget is not None and self._store.counter(name) >= self._budget:
             raise BudgetExhausted(f"daily LLM budget of {self._budget} calls is spent")
         self._store.bump(name)
         self._store.bump("llm_calls")
+
+    def _pause(self, exc: LLMUnavailable) -> None:
+        """Stop asking the LLM for a while; say so once, with what the readers lose."""
+        if self._clock() < self._paused_until:
+            return
+        self._paused_until = self._clock() + self._outage_pause
+        log.warning(
+            "%s; for the next %d minutes papers get the offline English TL;DR without "
+            "translation, retried on a later run",
+            exc, self._outage_pause // 60,
+        )  # fmt: skip
 
     def _log_budget(self) -> None:
         today = self._today()
@@ -207,4 +231,3 @@ class SummaryService:
 
 class BudgetExhausted(SummarizeError):
     """Today's LLM call budget is spent; the paper gets its offline summary for now."""
-

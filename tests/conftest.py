@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ("tests.fakes.llm_server", "tests.fakes.feed_server")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 ARXIV = FIXTURES / "arxiv"
 

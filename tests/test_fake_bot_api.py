@@ -38,16 +38,17 @@ TOKEN = "123:ABC"
 CHAT = 4242
 GROUP = -1001234567890
 ASTRAL = "\U0001d53d"  # 𝔽, two UTF-16 code units
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def make_app(server: FakeBotApi, *handlers: BaseHandler[Any, Any, Any]) -> Application[Any, Any, Any, Any, Any, Any]:
+def make_app(server: FakeBotApi, *handlers: BaseHandler[Any, Any, Any]) -> App:
     app = Application.builder().token(TOKEN).base_url(server.base_url).build()
     for handler in handlers:
         app.add_handler(handler)
     return app
 
 
-def collect_errors(app: Application[Any, Any, Any, Any, Any, Any]) -> list[BaseException]:
+def collect_errors(app: App) -> list[BaseException]:
     errors: list[BaseException] = []
 
     async def record(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -300,7 +301,8 @@ async def test_callback_data_limit_is_64_bytes(
     markup = InlineKeyboardMarkup([[InlineKeyboardButton("go", callback_data=data)]])
     if accepted:
         await bot.send_message(CHAT, "pick", reply_markup=markup)
-        assert fake_bot_api.sent[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] == data
+        [[button]] = fake_bot_api.sent[0]["reply_markup"]["inline_keyboard"]
+        assert button["callback_data"] == data
         return
     with pytest.raises(BadRequest, match="Button_data_invalid"):
         await bot.send_message(CHAT, "pick", reply_markup=markup)
@@ -437,19 +439,21 @@ async def test_chat_action_and_reply_to(fake_bot_api: FakeBotApi, bot: Bot) -> N
 
 
 async def test_get_updates_wakes_on_push_and_honours_offset(fake_bot_api: FakeBotApi) -> None:
-    loop = asyncio.get_running_loop()
-    loop.call_later(0.1, fake_bot_api.push_message, CHAT, "/start")
     async with httpx.AsyncClient() as client:
-        started = time.monotonic()
-        first = (await client.post(raw_url(fake_bot_api, "getUpdates"), data={"timeout": "30"}))
-        waited = time.monotonic() - started
-        [update] = first.json()["result"]
-        assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+        poll = asyncio.create_task(
+            client.post(raw_url(fake_bot_api, "getUpdates"), data={"timeout": "30"})
+        )
+        await fake_bot_api.wait_for(lambda: fake_bot_api.long_polls)
+        pushed = time.monotonic()
+        fake_bot_api.push_message(CHAT, "/start")
+        [update] = (await poll).json()["result"]
+        woke_after = time.monotonic() - pushed
         offset = str(update["update_id"] + 1)
         fake_bot_api.max_poll_wait = 0.2
-        second = await client.post(
+        empty = await client.post(
             raw_url(fake_bot_api, "getUpdates"), data={"offset": offset, "timeout": "30"}
         )
-    assert 0.05 < waited < 0.8
-    assert second.json() == {"ok": True, "result": []}
+    assert woke_after < 0.5
+    assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    assert empty.json() == {"ok": True, "result": []}
     assert fake_bot_api.pending_updates == []

@@ -7,7 +7,6 @@ import pytest
 
 from bot.errors import FetchError
 from bot.fetch import ArxivClient
-from tests.fakes.feed_server import feed_server  # noqa: F401
 
 QUANT = "rss2-quant-ph-2025-04-28.xml"
 

@@ -196,4 +196,7 @@ def test_a_kill_mid_batch_leaves_the_whole_batch_or_none_of_it(tmp_path: Path) -
     assert counts[0] == counts[1] == 1000
     assert counts.get(2, 0) in (0, 1000) and 3 not in counts
     assert listed.count("0000") == listed.count("0001") == 1000
-    assert listed.count("0002") in (0, counts.get(2, 0))  # a day lists a batch whole, after its papers
+    assert listed.count("0002") in (
+        0,
+        counts.get(2, 0),
+    )  # a day lists a batch whole, after its papers

@@ -1,4 +1,4 @@
-"""A loopback Telegram Bot API that the real python-telegram-bot Application can poll and talk to."""
+"""A loopback Telegram Bot API that a real python-telegram-bot Application can poll and talk to."""
 
 from __future__ import annotations
 
@@ -161,7 +161,8 @@ class HtmlParser:
                 self._emit(char)
                 self.pos += 1
         if self.stack:
-            raise self._error(f'Can\'t find end tag corresponding to start tag "{self.stack[-1].name}"')
+            name = self.stack[-1].name
+            raise self._error(f'Can\'t find end tag corresponding to start tag "{name}"')
         self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
         return "".join(self.out), self.entities
 
@@ -593,6 +594,7 @@ class FakeBotApi:
         self.token: str | None = None
         self._cond = threading.Condition(threading.RLock())
         self._stopping = False
+        self._long_polls = 0
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._update_id = 0
@@ -848,6 +850,12 @@ class FakeBotApi:
         with self._cond:
             return copy.deepcopy(self._updates)
 
+    @property
+    def long_polls(self) -> int:
+        """How many getUpdates calls are waiting right now (the bot is idle and listening)."""
+        with self._cond:
+            return self._long_polls
+
     def commands(self, *, scope: JSONDict | None = None, language_code: str = "") -> list[JSONDict]:
         with self._cond:
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
@@ -891,7 +899,8 @@ class FakeBotApi:
             if parts is None:
                 raise ApiError(404, "Not Found")
             result = self._dispatch(parts[0], request)
-        except ApiError as error:
+        except Exception as exc:  # noqa: BLE001 (a fake's bug must reach the test, not a log)
+            error = exc if isinstance(exc, ApiError) else ApiError(500, f"Fake API bug: {exc!r}")
             self._record(request, error.status, error)
             return error.status, error.payload()
         self._record(request, 200, None)
@@ -1137,11 +1146,15 @@ class FakeBotApi:
             return self._updates[offset:][:limit]
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = time.monotonic() + wait
-        while not self._updates and not self._stopping:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            self._cond.wait(remaining)
+        self._long_polls += 1
+        try:
+            while not self._updates and not self._stopping:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+        finally:
+            self._long_polls -= 1
         return self._updates[:limit]
 
     def _send_message(self, request: ApiRequest) -> JSONDict:
@@ -1323,7 +1336,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         path, _, query = self.path.partition("?")
-        params, files = decode_body(self.headers.get("Content-Type", ""), self._read_body())
+        try:
+            params, files = decode_body(self.headers.get("Content-Type", ""), self._read_body())
+        except ValueError as exc:
+            self._reply(400, ApiError(400, f"Bad Request: undecodable body: {exc}").payload())
+            return
         status, payload = self.server.api.handle(path, {**dict(parse_qsl(query)), **params}, files)
         self._reply(status, payload)
 

@@ -9,7 +9,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -25,13 +25,21 @@ from bot.llm import ENGLISH_STOPWORDS
 #   ("call", fn)                fn(body: dict) -> (status, content): anything else
 Behaviour = tuple[Any, ...]
 
-FILLERS = {"zh": "中文翻译", "zh-tw": "中文翻譯", "zh-hant": "中文翻譯", "ja": "日本語の翻訳", "ko": "한국어번역", "ru": "перевод"}
-_LINE = re.compile(r"^Target language: .*\(([\w-]+)\)$", re.M)
+FILLERS = {
+    "zh": "中文翻译",
+    "zh-tw": "中文翻譯",
+    "zh-hant": "中文翻譯",
+    "ja": "日本語の翻訳",
+    "ko": "한국어번역",
+    "ru": "перевод",
+}
+_LINE = re.compile(r"^Target language: .*\(([\w-]+)\)$", re.MULTILINE)
 
 
 def _request_parts(body: dict[str, Any]) -> tuple[str, str, str]:
     """The language code, title and abstract in a request made by bot.llm."""
-    text = str(body.get("messages", [{}])[-1].get("content", ""))
+    asks = [str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"]
+    text = next((t for t in asks if t.startswith("Target language:")), "")
     lang = _LINE.search(text)
     title, _, abstract = text.partition("\nTitle: ")[2].partition("\nAbstract: ")
     return (lang.group(1) if lang else "en"), title.strip(), abstract.strip()
@@ -67,11 +75,14 @@ def english(body: dict[str, Any]) -> dict[str, str]:
 
 
 class FakeLLM:
-    """`with FakeLLM() as llm:` serves `llm.url` (ending in /v1); `llm.requests` holds the bodies."""
+    """`with FakeLLM() as llm:` serves `llm.url` (ending in /v1); `llm.requests` holds the bodies.
+
+    `script(...)` queues behaviours for the next requests; `default` answers the rest.
+    """
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
+        self.headers: list[dict[str, str]] = []  # per request, names lower-cased
         self.default: Behaviour = ("translate",)
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
@@ -81,24 +92,31 @@ class FakeLLM:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "FakeLLM is not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        if self._server is None:
+            raise RuntimeError(
+                "FakeLLM is not started: call start() or use it as a context manager"
+            )
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1"
 
     def script(self, *behaviours: Behaviour) -> None:
         """Queue behaviours for the next requests, one each; then `default` answers."""
         with self._lock:
             self._script.extend(behaviours)
 
+    translation = staticmethod(translation)  # the default answer, for ("call", fn) behaviours
+
     def requests_for(self, lang: str) -> list[dict[str, Any]]:
         """The received bodies that asked for this language."""
         with self._lock:
             return [b for b in self.requests if _request_parts(b)[0] == lang]
 
-    def start(self) -> FakeLLM:
+    def start(self) -> Self:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -110,7 +128,7 @@ class FakeLLM:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> FakeLLM:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -122,7 +140,9 @@ class FakeLLM:
             self.headers.append(headers)
             return self._script.popleft() if self._script else self.default
 
-    def respond(self, behaviour: Behaviour, body: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
+    def respond(
+        self, behaviour: Behaviour, body: dict[str, Any]
+    ) -> tuple[int, str, dict[str, str]]:
         """Status, message content and extra headers for one behaviour."""
         kind = behaviour[0]
         if kind == "sleep":
@@ -154,13 +174,13 @@ def _completion(content: str, model: str) -> bytes:
 
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = {"invalid": raw.decode(errors="replace")}
-            behaviour = fake._next(body, dict(self.headers))
+            behaviour = fake._next(body, {k.lower(): v for k, v in self.headers.items()})
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 behaviour = ("status", 404)
             status, content, extra = fake.respond(behaviour, body)
@@ -177,7 +197,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             except OSError:  # the client gave up (a timeout test)
                 pass
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Keep test output quiet."""
 
     return Handler

@@ -1,0 +1,107 @@
+"""Delivering digests to Telegram: pages with number buttons, resumable, paced, blocked chats noted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden
+
+from bot.engine import Engine
+from bot.i18n import t
+from bot.models import Digest
+from bot.pipeline import digest_entries
+from bot.render import DigestHeader, page_slices, render_digest_page
+
+log = logging.getLogger(__name__)
+
+BUTTONS_PER_ROW = 8
+ENTRY_NUMBER = re.compile(r"<b>\[(\d+)\]</b>")
+
+
+def paper_callback(digest: Digest, number: int) -> str:
+    """Callback data of the button that expands reference `number` of `digest`."""
+    return f"p:{digest.number}:{number}"
+
+
+def page_callback(digest: Digest, page: int) -> str:
+    """Callback data of the button that sends page `page` of `digest`."""
+    return f"pg:{digest.number}:{page}"
+
+
+def page_count(digest: Digest) -> int:
+    return max(len(page_slices(len(digest.paper_ids), digest.limit)), 1)
+
+
+def digest_keyboard(
+    digest: Digest, numbers: list[int], next_page: int | None
+) -> InlineKeyboardMarkup | None:
+    """A button per entry of one message, and a "More" button under the last part of a page."""
+    buttons = [InlineKeyboardButton(str(n), callback_data=paper_callback(digest, n)) for n in numbers]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    if next_page is not None:
+        more = t(digest.lang, "digest.more_button")
+        rows.append([InlineKeyboardButton(more, callback_data=page_callback(digest, next_page))])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
+    """Send one page of a stored digest; page 1 resumes after the parts a crash left sent."""
+    slices = page_slices(len(digest.paper_ids), digest.limit)
+    numbers = [index + 1 for index in slices[page - 1]]
+    entries = await digest_entries(engine, digest, numbers)
+    header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
+    parts = render_digest_page(header, entries, digest.lang)
+    resume = page == 1 and not digest.done
+    first = digest.parts_sent if resume else 0
+    for index in range(first, len(parts)):
+        last = index == len(parts) - 1
+        next_page = page + 1 if last and page < len(slices) else None
+        in_part = [int(n) for n in ENTRY_NUMBER.findall(parts[index])]
+        markup = digest_keyboard(digest, in_part, next_page)
+        if index > first:
+            await asyncio.sleep(engine.settings.chat_interval)
+        message = await send_html(bot, engine, digest.chat_id, parts[index], markup)
+        if message is None:
+            return digest
+        digest = digest.with_changes(
+            message_ids=digest.message_ids + (message.message_id,),
+            parts_sent=index + 1 if resume else digest.parts_sent,
+        )
+        engine.store.put_digest(digest)
+    if resume:
+        digest = digest.with_changes(done=True, pages_sent=max(digest.pages_sent, 1))
+        engine.store.put_digest(digest)
+    return digest
+
+
+async def send_html(
+    bot: Bot,
+    engine: Engine,
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    reply_to: int | None = None,
+) -> Message | None:
+    """Send one HTML message; a chat that blocked or removed the bot is marked inactive (None)."""
+    try:
+        return await bot.send_message(
+            chat_id, text, reply_markup=markup, reply_to_message_id=reply_to
+        )
+    except Forbidden as error:
+        mark_inactive(engine, chat_id, str(error))
+    except BadRequest as error:
+        if "chat not found" not in str(error).lower():
+            raise
+        mark_inactive(engine, chat_id, str(error))
+    return None
+
+
+def mark_inactive(engine: Engine, chat_id: int, why: str) -> None:
+    """Skip this chat from now on, keeping its settings; /start makes it active again."""
+    chat = engine.store.get_chat(chat_id)
+    if chat is not None and chat.active:
+        engine.store.put_chat(chat.with_changes(active=False))
+        log.info("chat %s marked inactive: %s", chat_id, why)

@@ -1,0 +1,133 @@
+"""Jobs: the fetch run (at start-up, then hourly) and the check for deliveries that fell due.
+
+The store is the source of truth. Each chat keeps the last delivery time it had (`last_slot`); a
+check every few seconds compares it with the chat's latest HH:MM in its time zone, so a restart
+rebuilds nothing, a digest due while the bot was down goes out once when it is back, and a new
+/time or /timezone counts from the next check. A slot with nothing new stays open until papers
+arrive or the next slot replaces it, so a digest due before the fetch still arrives that day.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot.config import parse_hhmm
+from bot.deliver import send_page
+from bot.engine import Engine
+from bot.models import Chat
+from bot.pipeline import make_digest, run_fetch
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def latest_slot(chat: Chat, now: datetime) -> datetime | None:
+    """The chat's most recent delivery time at or before `now` (UTC); None for "asap"."""
+    hhmm = parse_hhmm(chat.time)
+    if hhmm is None:
+        return None
+    local_now = now.astimezone(ZoneInfo(chat.timezone))
+    slot = local_now.replace(hour=hhmm[0], minute=hhmm[1], second=0, microsecond=0)
+    if slot > local_now:
+        slot = (slot - timedelta(days=1)).replace(hour=hhmm[0], minute=hhmm[1])
+    return slot.astimezone(UTC)
+
+
+def slot_due(chat: Chat, now: datetime) -> str | None:
+    """The slot (ISO, UTC) this chat should be delivered for now, or None when none is open."""
+    if not chat.active or chat.paused or not chat.topics:
+        return None
+    if chat.time == "asap":
+        return now.isoformat()
+    slot = latest_slot(chat, now)
+    if slot is None or (chat.last_slot and slot <= datetime.fromisoformat(chat.last_slot)):
+        return None
+    return slot.isoformat()
+
+
+class Scheduler:
+    """Owns the two repeating jobs and the memory of which open slots were already checked."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], engine: Engine,
+                 clock: Clock = utc_now) -> None:
+        self.app = app
+        self.engine = engine
+        self.clock = clock
+        self.generation = 0  # bumped when a fetch stores new papers
+        self.fetch_runs = 0
+        self._checked: dict[int, tuple[int, Chat]] = {}
+        self._lock = asyncio.Lock()
+
+    def start(self) -> None:
+        """Schedule the fetch (now, then every `fetch_every_minutes`) and the delivery check."""
+        queue = self.app.job_queue
+        assert queue is not None, "python-telegram-bot[job-queue] is a dependency"
+        settings = self.engine.settings
+        queue.run_repeating(self._fetch_job, settings.fetch_every_minutes * 60, first=0,
+                            name="fetch")
+        queue.run_repeating(self._check_job, settings.check_every_seconds,
+                            first=settings.check_every_seconds, name="deliveries")
+
+    async def _fetch_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.fetch()
+
+    async def _check_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.deliver_due()
+
+    async def fetch(self, queries: list[str] | None = None) -> None:
+        """One fetch run, then deliveries that were waiting for its papers."""
+        report = await run_fetch(self.engine, queries)
+        self.fetch_runs += 1
+        log.info("fetch: %s", report.line())
+        if report.new_papers:
+            self.generation += 1
+        await self.deliver_due()
+
+    async def deliver_due(self) -> None:
+        """Finish interrupted deliveries, then deliver every chat whose slot is open."""
+        async with self._lock:
+            await self._resume_interrupted()
+            now = self.clock()
+            for chat in self.engine.store.all_chats():
+                slot = slot_due(chat, now)
+                if slot is None or self._checked.get(chat.chat_id) == (self.generation, chat):
+                    continue
+                try:
+                    await self._deliver(chat, slot)
+                except TelegramError as error:
+                    log.warning("delivery to chat %s failed, will retry: %s", chat.chat_id, error)
+
+    async def _deliver(self, chat: Chat, slot: str) -> None:
+        digest = await make_digest(self.engine, chat)
+        if digest is None:
+            self._checked[chat.chat_id] = (self.generation, chat)
+            return
+        if chat.time != "asap":
+            latest = self.engine.store.get_chat(chat.chat_id) or chat
+            self.engine.store.put_chat(latest.with_changes(last_slot=slot))
+        self._checked.pop(chat.chat_id, None)
+        await send_page(self.app.bot, self.engine, digest, 1)
+
+    async def _resume_interrupted(self) -> None:
+        for digest in self.engine.store.undelivered_digests():
+            chat = self.engine.store.get_chat(digest.chat_id)
+            if chat is None or not chat.active:
+                continue
+            log.info("resuming digest %s of chat %s", digest.number, digest.chat_id)
+            try:
+                await send_page(self.app.bot, self.engine, digest, 1)
+            except TelegramError as error:
+                log.warning("resuming chat %s failed, will retry: %s", digest.chat_id, error)

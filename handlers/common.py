@@ -1,0 +1,230 @@
+"""What every handler shares: the engine, the clock, the chat and its language, replies, the admin rule."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.config import parse_hhmm
+from bot.deliver import send_html
+from bot.engine import Engine
+from bot.i18n import FALLBACK, t
+from bot.models import Chat
+from bot.scheduler import Scheduler
+from bot.select import DEFAULT_MAX_QUERY_LEN, feed_queries
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+# ISO 639-1 codes, plus a few three-letter ones Telegram and researchers use.
+LANGUAGES = frozenset(
+    "aa ab af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da "
+    "de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu "
+    "hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la "
+    "lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc "
+    "oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st "
+    "su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za "
+    "zh zu fil yue ceb haw ckb".split()
+)
+# Regional variants worth their own summaries; any other region folds into its language.
+KEPT_REGIONS = frozenset({"pt-br"})
+TRADITIONAL_CHINESE = frozenset({"zh-tw", "zh-hk", "zh-mo"})
+LANGUAGE_ALIASES = {"cn": "zh", "chinese": "zh", "中文": "zh", "english": "en", "jp": "ja"}
+_LANG_SHAPE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
+_COMMAND = re.compile(r"\s*/\S*\s?")
+
+
+def engine_of(context: Context) -> Engine:
+    return context.bot_data["engine"]  # type: ignore[no-any-return]
+
+
+def scheduler_of(context: Context) -> Scheduler:
+    return context.bot_data["scheduler"]  # type: ignore[no-any-return]
+
+
+def clock_now(context: Context) -> datetime:
+    """Now, as the scheduler sees it (tests move this clock)."""
+    return context.bot_data["clock"]()  # type: ignore[no-any-return]
+
+
+def normalize_lang(code: str | None) -> str | None:
+    """A language code as stored: "ZH_cn" -> "zh", "zh-Hant" -> "zh-hant", "pt-BR" -> "pt-br",
+    "de-AT" -> "de"; None for what is no language code."""
+    lowered = (code or "").strip().lower().replace("_", "-")
+    lowered = LANGUAGE_ALIASES.get(lowered, lowered)
+    if not _LANG_SHAPE.fullmatch(lowered):
+        return None
+    base = lowered.split("-")[0]
+    if base not in LANGUAGES:
+        return None
+    if base == "zh":
+        traditional = lowered in TRADITIONAL_CHINESE or lowered.startswith("zh-hant")
+        return "zh-hant" if traditional else "zh"
+    return lowered if lowered in KEPT_REGIONS else base
+
+
+def user_lang(update: Update) -> str:
+    """The language of the user's Telegram app, English when it says nothing usable."""
+    user = update.effective_user
+    return normalize_lang(user.language_code if user else None) or FALLBACK
+
+
+def is_group(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def chat_id_of(update: Update) -> int:
+    assert update.effective_chat is not None, "chat handlers only get updates with a chat"
+    return update.effective_chat.id
+
+
+def new_chat(update: Update, context: Context) -> Chat:
+    """A chat with the configured defaults; its first delivery is the next HH:MM, not now."""
+    settings = engine_of(context).settings
+    return Chat(
+        chat_id=chat_id_of(update),
+        lang=user_lang(update),
+        time=settings.default_time,
+        timezone=settings.default_timezone,
+        limit=settings.default_limit,
+        last_slot=clock_now(context).astimezone(UTC).isoformat(),
+        is_group=is_group(update),
+    )
+
+
+def chat_or_default(update: Update, context: Context) -> Chat:
+    """The stored chat, or what a new one would be (not stored): for read-only views."""
+    return engine_of(context).store.get_chat(chat_id_of(update)) or new_chat(update, context)
+
+
+async def get_or_create_chat(update: Update, context: Context) -> Chat:
+    """The stored chat, created with the defaults when this is its first command."""
+    store = engine_of(context).store
+    chat = store.get_chat(chat_id_of(update))
+    if chat is None:
+        chat = new_chat(update, context)
+        store.put_chat(chat)
+        log.info("new chat %s (%s)", chat.chat_id, "group" if chat.is_group else "private")
+    return chat
+
+
+def lang_of(update: Update, context: Context) -> str:
+    """The language of the bot's words in this chat: the chat's own, else the user's app's."""
+    return chat_or_default(update, context).lang
+
+
+def args_text(update: Update, context: Context) -> str:
+    """Everything typed after the command, quotes and all (context.args splits on spaces)."""
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    return _COMMAND.sub("", text, count=1) if text.lstrip().startswith("/") else text
+
+
+def esc(text: str) -> str:
+    """User-typed or arXiv text, safe in an HTML message."""
+    return html.escape(text, quote=False)
+
+
+def code_list(items: Iterable[str]) -> str:
+    """Items as `<code>` pieces joined by commas, each escaped: `cs.AI`, `"a&lt;b"`."""
+    return ", ".join(f"<code>{esc(item)}</code>" for item in items)
+
+
+async def reply(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send an HTML message to the update's chat; a chat that blocked the bot is marked inactive."""
+    await send_html(context.bot, engine_of(context), chat_id_of(update), text, markup)
+
+
+async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the message a button sits under; an edit to the same content is no error."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
+async def may_change(update: Update, context: Context) -> bool:
+    """Whether the sender may change this chat: anyone in private, only admins in groups."""
+    if not is_group(update):
+        return True
+    message, chat_id = update.effective_message, chat_id_of(update)
+    if update.callback_query is None and message and message.sender_chat:
+        return message.sender_chat.id == chat_id  # an anonymous admin posts as the group
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat_id, user.id)
+    except TelegramError as error:
+        log.warning("cannot check admin rights in chat %s: %s", chat_id, error)
+        return False
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def refuse_change(update: Update, context: Context) -> None:
+    """Tell a group member that only admins change this (as a reply or a button's alert)."""
+    text = t(lang_of(update, context), "common.admins_only")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, context, text)
+
+
+def feed_names(engine: Engine) -> set[str]:
+    """The feeds (categories, archives) the active chats need fetched right now."""
+    queries = feed_queries(engine.store.all_chats(), engine.settings.keyword_scope)
+    return {name for query in queries for name in query.split("+")}
+
+
+def fetch_new_feeds(context: Context, before: set[str]) -> None:
+    """Fetch, in the background, the feeds no chat needed before a change (a new topic)."""
+    new = sorted(feed_names(engine_of(context)) - before)
+    if not new:
+        return
+    queries: list[str] = []
+    for name in new:
+        if queries and len(queries[-1]) + 1 + len(name) <= DEFAULT_MAX_QUERY_LEN:
+            queries[-1] += "+" + name
+        else:
+            queries.append(name)
+    log.info("fetching new feed(s) now: %s", ", ".join(queries))
+    context.application.create_task(scheduler_of(context).fetch(queries), name="fetch-new-feeds")
+
+
+def next_delivery(chat: Chat, now: datetime) -> datetime | None:
+    """The chat's next delivery time in its time zone after `now`; None for "asap"."""
+    hhmm = parse_hhmm(chat.time)
+    if hhmm is None:
+        return None
+    local_now = now.astimezone(ZoneInfo(chat.timezone))
+    slot = local_now.replace(hour=hhmm[0], minute=hhmm[1], second=0, microsecond=0)
+    if slot <= local_now:
+        slot = (slot + timedelta(days=1)).replace(hour=hhmm[0], minute=hhmm[1])
+    return slot
+
+
+def when_text(chat: Chat, now: datetime) -> str:
+    """When the next digest comes, in the chat's words: a local date and time, or why none."""
+    if not chat.topics:
+        return t(chat.lang, "settings.when_no_topics")
+    if chat.paused:
+        return t(chat.lang, "settings.when_paused")
+    slot = next_delivery(chat, now)
+    if slot is None:
+        return t(chat.lang, "settings.when_asap")
+    return t(chat.lang, "settings.when_at", date=slot.date().isoformat(),
+             time=slot.strftime("%H:%M"), timezone=esc(chat.timezone))

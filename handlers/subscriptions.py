@@ -1,0 +1,253 @@
+"""Greeting and topics: /start, /help, /subscribe, /unsubscribe, /list and its remove buttons."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.errors import UnknownTopicError
+from bot.i18n import t
+from bot.models import Chat
+from bot.select import chat_topics
+from bot.taxonomy import category_name
+from bot.topics import Topic, parse_topic_string, parse_topics
+from handlers.common import (
+    args_text,
+    chat_id_of,
+    clock_now,
+    code_list,
+    edit,
+    engine_of,
+    esc,
+    feed_names,
+    fetch_new_feeds,
+    get_or_create_chat,
+    is_group,
+    lang_of,
+    may_change,
+    refuse_change,
+    reply,
+    when_text,
+)
+
+MAX_TOPICS = 40  # per chat: keeps /list within one message and its buttons within Telegram's
+MAX_TOPIC_CHARS = 80  # a phrase or author as typed, quotes included
+BUTTON_CHARS = 40  # a remove button's label is cut to this
+REMOVE_PREFIX = "rm:"
+_WORD = re.compile(r"\w")
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, say what the bot does with examples; make a chat that had blocked the bot active."""
+    engine = engine_of(context)
+    before = feed_names(engine)
+    chat = await get_or_create_chat(update, context)
+    back = not chat.active
+    if back:
+        chat = chat.with_changes(active=True)
+        engine.store.put_chat(chat)
+        fetch_new_feeds(context, before)
+    lines = [t(chat.lang, "start.welcome_back" if back else "start.hello")]
+    if is_group(update):
+        lines.append(t(chat.lang, "start.group"))
+    if chat.topics:
+        lines.append(t(chat.lang, "start.topics", topics=code_list(chat.topics)))
+    lines.append(t(chat.lang, "start.examples"))
+    await reply(update, context, "\n\n".join(lines))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List every command with examples."""
+    lang = lang_of(update, context)
+    extra = [t(lang, "start.group")] if is_group(update) else []
+    await reply(update, context, "\n\n".join([t(lang, "help.text"), *extra]))
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add the typed topics; when one cannot be followed, add none of them and say why."""
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat = await get_or_create_chat(update, context)
+    topics = await _parse_or_explain(update, context, chat.lang, "subscribe.usage")
+    if topics is None:
+        return
+    problem = _subscription_problem(chat, topics)
+    if problem:
+        await reply(update, context, problem)
+        return
+    engine = engine_of(context)
+    before = feed_names(engine)
+    have = {topic.key for topic in chat_topics(chat.topics)}
+    added = [topic for topic in topics if topic.key not in have]
+    chat = chat.with_changes(topics=chat.topics + tuple(str(topic) for topic in added))
+    engine.store.put_chat(chat)
+    fetch_new_feeds(context, before)
+    await reply(update, context, _subscribed_text(chat, topics, added, clock_now(context)))
+
+
+async def _parse_or_explain(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, usage_key: str
+) -> list[Topic] | None:
+    """The topics typed after the command, or None after telling the user what is wrong."""
+    text = args_text(update, context)
+    if not _WORD.search(text):
+        await reply(update, context, t(lang, usage_key))
+        return None
+    try:
+        return parse_topics(text)
+    except UnknownTopicError as error:
+        message = t(lang, "subscribe.unknown", topic=esc(error.topic))
+        if error.suggestions:
+            message += "\n" + t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions))
+        await reply(update, context, message)
+    except ValueError as error:
+        await reply(update, context, t(lang, "subscribe.invalid", reason=esc(str(error))))
+    return None
+
+
+def _subscription_problem(chat: Chat, topics: list[Topic]) -> str | None:
+    """Why these topics cannot be added to this chat (too long, too many), or None."""
+    too_long = [str(topic) for topic in topics if len(str(topic)) > MAX_TOPIC_CHARS]
+    if too_long:
+        return t(chat.lang, "subscribe.too_long", max=MAX_TOPIC_CHARS, topic=esc(too_long[0]))
+    have = {topic.key for topic in chat_topics(chat.topics)}
+    count = len(chat.topics) + len([topic for topic in topics if topic.key not in have])
+    if count > MAX_TOPICS:
+        return t(chat.lang, "subscribe.too_many", max=MAX_TOPICS, count=count)
+    return None
+
+
+def _subscribed_text(chat: Chat, typed: list[Topic], added: list[Topic], now: datetime) -> str:
+    """The confirmation: what was added, what was already followed, and when papers come."""
+    lang = chat.lang
+    lines = []
+    if added:
+        lines.append(t(lang, "subscribe.added", topics=code_list(str(x) for x in added)))
+    already = [str(topic) for topic in typed if topic not in added]
+    if already:
+        lines.append(t(lang, "subscribe.already", topics=code_list(already)))
+    lines.append(t(lang, "subscribe.now", count=len(chat.topics), topics=code_list(chat.topics)))
+    if not any(topic.is_positive for topic in chat_topics(chat.topics)):
+        lines.append(t(lang, "subscribe.only_exclusions"))
+    else:
+        lines.append(t(lang, "subscribe.next", when=when_text(chat, now)))
+    return "\n".join(lines)
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove the typed topics, or every topic with `all`."""
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat = await get_or_create_chat(update, context)
+    if args_text(update, context).strip().lower() in ("all", "*"):
+        await _unsubscribe_all(update, context, chat)
+        return
+    topics = await _parse_or_explain(update, context, chat.lang, "unsubscribe.usage")
+    if topics is None:
+        return
+    keys = {topic.key for topic in topics}
+    kept = tuple(s for s in chat.topics if _key_of(s) not in keys)
+    removed = [s for s in chat.topics if s not in kept]
+    have = {_key_of(s) for s in chat.topics}
+    missing = [str(topic) for topic in topics if topic.key not in have]
+    chat = chat.with_changes(topics=kept)
+    engine_of(context).store.put_chat(chat)
+    lines = []
+    if removed:
+        lines.append(t(chat.lang, "unsubscribe.removed", topics=code_list(removed)))
+    if missing:
+        lines.append(t(chat.lang, "unsubscribe.not_followed", topics=code_list(missing)))
+    lines.append(_remaining(chat))
+    await reply(update, context, "\n".join(lines))
+
+
+async def _unsubscribe_all(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat
+) -> None:
+    count = len(chat.topics)
+    engine_of(context).store.put_chat(chat.with_changes(topics=()))
+    key = "unsubscribe.all" if count else "topics.empty"
+    await reply(update, context, t(chat.lang, key, count=count))
+
+
+def _remaining(chat: Chat) -> str:
+    if not chat.topics:
+        return t(chat.lang, "unsubscribe.none_left")
+    return t(chat.lang, "subscribe.now", count=len(chat.topics), topics=code_list(chat.topics))
+
+
+def _key_of(topic: str) -> tuple[str, str]:
+    """The key of a stored topic string; one that no longer parses compares as typed."""
+    try:
+        return parse_topic_string(topic).key
+    except (UnknownTopicError, ValueError):
+        return ("stored", topic.casefold())
+
+
+def topic_token(topic: str) -> str:
+    """A short stable id of a stored topic string, for button data (64 bytes at most)."""
+    return hashlib.sha256(topic.encode("utf-8")).hexdigest()[:12]
+
+
+def _describe(topic: str) -> str:
+    """One line of /list: the topic as typed, and a category's or archive's name."""
+    kind, value = _key_of(topic)
+    name = category_name(topic) if kind in ("category", "archive") else ""
+    suffix = f" — {esc(name)}" if name and name.casefold() != value else ""
+    return f"• <code>{esc(topic)}</code>{suffix}"
+
+
+def _short(topic: str) -> str:
+    """A topic cut to fit a button or a pop-up."""
+    return topic if len(topic) <= BUTTON_CHARS else topic[: BUTTON_CHARS - 1] + "…"
+
+
+def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The /list message: the topics, and a button under it to remove each."""
+    if not chat.topics:
+        return t(chat.lang, "topics.empty"), None
+    lines = [t(chat.lang, "topics.heading", count=len(chat.topics))]
+    lines += [_describe(topic) for topic in chat.topics]
+    lines += ["", t(chat.lang, "topics.remove_hint")]
+    buttons = [
+        [InlineKeyboardButton(t(chat.lang, "topics.button", topic=_short(s)),
+                              callback_data=REMOVE_PREFIX + topic_token(s))]
+        for s in chat.topics
+    ]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
+async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the chat's topics, one remove button each (anyone may look)."""
+    chat = engine_of(context).store.get_chat(chat_id_of(update))
+    if chat is None:
+        await reply(update, context, t(lang_of(update, context), "topics.empty"))
+        return
+    text, markup = render_list(chat)
+    await reply(update, context, text, markup)
+
+
+async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove the topic whose button was pressed and edit the list to what is left."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat = await get_or_create_chat(update, context)
+    token = query.data.removeprefix(REMOVE_PREFIX)
+    topic = next((s for s in chat.topics if topic_token(s) == token), None)
+    if topic is None:
+        await query.answer(t(chat.lang, "topics.gone"))
+    else:
+        chat = chat.with_changes(topics=tuple(s for s in chat.topics if s != topic))
+        engine_of(context).store.put_chat(chat)
+        await query.answer(t(chat.lang, "topics.removed", topic=_short(topic)))
+    text, markup = render_list(chat)
+    await edit(query, text, markup)

@@ -1,0 +1,173 @@
+"""End-to-end harness: the real Application against loopback Telegram, arXiv and LLM servers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import build_application
+from bot.config import load_settings
+from bot.engine import Engine
+from bot.scheduler import Scheduler
+from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.feed_server import FeedServer, start_feed_server
+from tests.fakes.llm_server import FakeLLM
+
+ALL_ARCHIVES = "rss2-all-archives-2024-11-28.xml"
+# The all-archives feed was announced on Thursday 2024-11-28 (00:00 US Eastern).
+FEED_DAY = datetime(2024, 11, 28, 12, 0, tzinfo=UTC)
+
+TEST_CONFIG = """
+[arxiv]
+min_interval = 0.0
+backoff = 0.0
+retries = 1
+timeout = 5.0
+[schedule]
+check_every_seconds = 0.1
+chat_interval = 0.0
+[llm]
+timeout = 5.0
+retries = 0
+"""
+
+
+class ManualClock:
+    """The time the scheduler sees; tests move it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, now: datetime) -> None:
+        self.now = now
+
+
+@dataclass
+class Harness:
+    """The bot process as a test drives it: `say` what a user types, read what the bot sent."""
+
+    api: FakeBotApi
+    feeds: FeedServer
+    llm: FakeLLM | None
+    data_dir: Path
+    clock: ManualClock
+    admins: str = ""
+    app: Any = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        env = {
+            "TELEGRAM_BOT_TOKEN": "123456:TEST-SECRET-TOKEN",
+            "TELEGRAM_API_BASE_URL": self.api.base_url,
+            "ARXIV_RSS_URL": self.feeds.rss_url,
+            "ARXIV_API_URL": self.feeds.api_url,
+            "ARXIV_DIGEST_DATA_DIR": str(self.data_dir),
+            "ARXIV_DIGEST_ADMINS": self.admins,
+        }
+        if self.llm is not None:
+            env |= {"LLM_BASE_URL": self.llm.url, "LLM_API_KEY": "sk-SECRET", "LLM_MODEL": "fake"}
+        return env | self.env
+
+    async def start(self) -> None:
+        """Build the Application from settings, as `arxiv-digest run` does, and start polling."""
+        config = self.data_dir.parent / "test.toml"
+        config.write_text(TEST_CONFIG)
+        settings = load_settings(config, environ=self.environment())
+        self.app = build_application(settings, clock=self.clock)
+        await self.app.initialize()
+        await self.app.post_init(self.app)
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await self.settled()
+
+    async def stop(self) -> None:
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.post_shutdown(self.app)
+        await self.app.shutdown()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    @property
+    def engine(self) -> Engine:
+        return self.app.bot_data["engine"]
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self.app.bot_data["scheduler"]
+
+    async def settled(self, timeout: float = 15.0) -> None:
+        """Wait until the start-up fetch (or any fetch under way) has finished."""
+        await asyncio.sleep(0.05)
+        async with asyncio.timeout(timeout):
+            while self.scheduler.fetch_runs == 0 or self.engine.fetch_lock.locked():
+                await asyncio.sleep(0.02)
+        await asyncio.sleep(0.05)
+
+    async def say(self, chat_id: int, text: str, expect: int = 1, **options: Any) -> list[dict]:
+        """Send `text` as a user of `chat_id`; return the `expect` messages the bot answered."""
+        before = len(self.api.messages_to(chat_id))
+        self.api.push_message(chat_id, text, **options)
+        return await self.replies(chat_id, before, expect)
+
+    async def press(self, chat_id: int, message_id: int, data: str, expect: int = 1,
+                    **options: Any) -> list[dict]:
+        """Press an inline button; return the `expect` messages the bot answered."""
+        before = len(self.api.messages_to(chat_id))
+        self.api.push_callback(chat_id, message_id, data, **options)
+        return await self.replies(chat_id, before, expect)
+
+    async def replies(self, chat_id: int, before: int, expect: int) -> list[dict]:
+        if expect == 0:
+            await asyncio.sleep(0.3)
+            return self.api.messages_to(chat_id)[before:]
+        await self.api.wait_for_messages(chat_id, before + expect, timeout=15)
+        return self.api.messages_to(chat_id)[before:]
+
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not condition():
+                await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """A started bot over the all-archives feed, offline summaries, clock at the feed's day."""
+    async for running in _harness(tmp_path, with_llm=False):
+        yield running
+
+
+@pytest.fixture
+async def llm_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The same bot with a loopback LLM."""
+    async for running in _harness(tmp_path, with_llm=True):
+        yield running
+
+
+async def _harness(tmp_path: Path, with_llm: bool) -> AsyncIterator[Harness]:
+    api = FakeBotApi().start()
+    feeds, httpd = start_feed_server()
+    feeds.default_feed = (Path(__file__).parent / "fixtures" / "arxiv" / ALL_ARCHIVES).read_bytes()
+    llm = FakeLLM().start() if with_llm else None
+    running = Harness(api, feeds, llm, tmp_path / "data", ManualClock(FEED_DAY), admins="777")
+    try:
+        yield running  # the test calls `await harness.start()` after any setup of its own
+    finally:
+        if running.app is not None and running.app.running:
+            await running.stop()
+        if llm is not None:
+            llm.stop()
+        httpd.shutdown()
+        httpd.server_close()
+        api.stop()
