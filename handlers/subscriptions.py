@@ -82,7 +82,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     engine = engine_of(context)
     before = feed_names(engine)
-    have = {topic.key for topic in chat_topics(chat.topics)}
+    have = {_key_of(s) for s in chat.topics}
     added = [topic for topic in topics if topic.key not in have]
     chat = chat.with_changes(topics=chat.topics + tuple(str(topic) for topic in added))
     engine.store.put_chat(chat)
@@ -115,7 +115,7 @@ def _subscription_problem(chat: Chat, topics: list[Topic]) -> str | None:
     too_long = [str(topic) for topic in topics if len(str(topic)) > MAX_TOPIC_CHARS]
     if too_long:
         return t(chat.lang, "subscribe.too_long", max=MAX_TOPIC_CHARS, topic=esc(too_long[0]))
-    have = {topic.key for topic in chat_topics(chat.topics)}
+    have = {_key_of(s) for s in chat.topics}
     count = len(chat.topics) + len([topic for topic in topics if topic.key not in have])
     if count > MAX_TOPICS:
         return t(chat.lang, "subscribe.too_many", max=MAX_TOPICS, count=count)
