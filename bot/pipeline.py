@@ -18,6 +18,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+FIRST_DIGEST_LOOKBACK = 7  # announcement days a chat's first digest looks back for its papers
+
 
 @dataclass(frozen=True)
 class FetchReport:
@@ -86,33 +88,51 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
     return added
 
 
+class Candidates:
+    """The store's papers announced after a day, read once and shared by every chat of a run."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._since: dict[str, list[Paper]] = {}
+
+    def since(self, after_iso: str) -> list[Paper]:
+        if after_iso not in self._since:
+            self._since[after_iso] = self.store.announced_since(after_iso)
+        return self._since[after_iso]
+
+
 async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
     """Summarize, once per language, every paper some chat is due to receive."""
     by_language: dict[str, dict[str, Paper]] = {}
+    candidates = Candidates(engine.store)
     for chat in chats:
         if chat.active and not chat.paused:
-            for paper in pending_papers(engine.store, chat):
+            for paper in pending_papers(engine.store, chat, candidates):
                 by_language.setdefault(chat.lang, {})[paper.key] = paper
     for lang, papers in by_language.items():
         await engine.summaries.summaries(list(papers.values()), lang, retry_fallbacks=True)
     return sum(len(papers) for papers in by_language.values())
 
 
-def pending_papers(store: Store, chat: Chat) -> list[Paper]:
+def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = None) -> list[Paper]:
     """The papers this chat has not had yet, in digest order.
 
     A chat that had digests gets what was announced since the day of its last one (that day
     included, so a topic added after a digest still brings that day's papers); a chat's first
-    digest covers the latest announcement day that holds papers for it.
+    digest covers the latest announcement day that holds papers for it (among the last few).
     """
+    candidates = candidates or Candidates(store)
     sent = store.sent_paper_ids(chat.chat_id)
     if chat.last_announced:
-        return select_papers(store.announced_since(_day_before(chat.last_announced)), chat, sent)
-    days = sorted(store.days_with_papers(), reverse=True)
-    for index, day in enumerate(days):
-        older = days[index + 1] if index + 1 < len(days) else ""
-        candidates = [p for p in store.announced_since(older) if p.announced == day]
-        selected = select_papers(candidates, chat, sent)
+        return select_papers(candidates.since(_day_before(chat.last_announced)), chat, sent)
+    recent = sorted(store.days_with_papers(), reverse=True)[:FIRST_DIGEST_LOOKBACK]
+    if not recent:
+        return []
+    by_day: dict[str, list[Paper]] = {}
+    for paper in candidates.since(_day_before(recent[-1])):
+        by_day.setdefault(paper.announced, []).append(paper)
+    for day in recent:
+        selected = select_papers(by_day.get(day, []), chat, sent)
         if selected:
             return selected
     return []

@@ -76,8 +76,11 @@ class Scheduler:
         queue = self.app.job_queue
         assert queue is not None, "python-telegram-bot[job-queue] is a dependency"
         settings = self.engine.settings
-        queue.run_repeating(self._fetch_job, settings.fetch_every_minutes * 60, first=0,
-                            name="fetch")
+        every = settings.fetch_every_minutes * 60
+        # An interval trigger skips a first run time already past when the scheduler starts,
+        # so the start-up fetch is its own one-off job.
+        queue.run_once(self._fetch_job, 0, name="fetch at start-up")
+        queue.run_repeating(self._fetch_job, every, first=every, name="fetch")
         queue.run_repeating(self._check_job, settings.check_every_seconds,
                             first=settings.check_every_seconds, name="deliveries")
 

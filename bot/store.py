@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +18,7 @@ from bot.models import ANNOUNCE_TYPES, Chat, Digest, Paper, Summary
 
 FILENAME = "arxiv-digest.sqlite"
 TABLES = ("papers", "days", "summaries", "feeds", "chats", "digests", "counters")
+BATCH = 500  # keys per SELECT ... IN (...), well under SQLite's parameter limit
 # The default rollback journal: the database stays one file (no -wal/-shm sidecars to lose in a
 # backup or on a network volume), and a kill mid-commit is rolled back on the next open.
 JOURNAL_MODE = "DELETE"
@@ -92,6 +93,7 @@ class Store:
             journal_mode=JOURNAL_MODE,
             encode=json.dumps,
             decode=_decoder(self.path, name),
+            outer_stack=False,  # sqlitedict otherwise records a traceback on every query
         )
         # sqlitedict switches fsync off; a kill is safe either way, a power cut only with FULL.
         table.conn.execute("PRAGMA synchronous=FULL")
@@ -99,6 +101,17 @@ class Store:
 
     def _t(self, name: str) -> SqliteDict:
         return self._tables[name]
+
+    def _get_many(self, name: str, keys: Sequence[str]) -> dict[str, Any]:
+        """Decoded values of `keys` in one query per chunk, not one round trip per key."""
+        table, found = self._t(name), {}
+        for start in range(0, len(keys), BATCH):
+            chunk = list(keys[start : start + BATCH])
+            marks = ",".join("?" * len(chunk))
+            query = f'SELECT key, value FROM "{table.tablename}" WHERE key IN ({marks})'
+            for key, value in table.conn.select(query, chunk):
+                found[key] = table.decode(value)
+        return found
 
     def close(self) -> None:
         """Close every table; uncommitted writes (there are none between methods) are dropped."""
@@ -128,8 +141,10 @@ class Store:
         with self._lock:
             table, new = self._t("papers"), 0
             days: dict[str, dict[str, str]] = {}
+            papers = list(papers)
+            existing = self._get_many("papers", [paper.id for paper in papers])
             for paper in papers:
-                stored = table.get(paper.id)
+                stored = existing.get(paper.id)
                 old = Paper.from_dict(stored) if stored else None
                 new += old is None
                 merged = _merge(old, paper)
@@ -168,12 +183,13 @@ class Store:
         for day, entry in days.items():
             for paper_id in entry:
                 first_day.setdefault(paper_id, day)
+        stored = self._get_many("papers", list(first_day))
         result: list[Paper] = []
         for day in sorted(days, reverse=True):
             for paper_id, kind in days[day].items():
-                paper = self.get_paper(paper_id) if first_day[paper_id] == day else None
-                if paper is not None:
-                    result.append(replace(paper, announce_type=kind, announced=day))
+                data = stored.get(paper_id) if first_day[paper_id] == day else None
+                if data:
+                    result.append(replace(Paper.from_dict(data), announce_type=kind, announced=day))
         return result
 
     def days_with_papers(self) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
@@ -27,28 +27,32 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 
 # ISO 639-1 codes, plus a few three-letter ones Telegram and researchers use.
-LANGUAGES = frozenset(
+_LANGUAGE_CODES = (
     "aa ab af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da "
     "de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu "
     "hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la "
     "lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc "
     "oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st "
     "su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za "
-    "zh zu fil yue ceb haw ckb".split()
+    "zh zu fil yue ceb haw ckb"
 )
+LANGUAGES = frozenset(_LANGUAGE_CODES.split())
 # Regional variants worth their own summaries; any other region folds into its language.
 KEPT_REGIONS = frozenset({"pt-br"})
 TRADITIONAL_CHINESE = frozenset({"zh-tw", "zh-hk", "zh-mo"})
 LANGUAGE_ALIASES = {"cn": "zh", "chinese": "zh", "中文": "zh", "english": "en", "jp": "ja"}
 _LANG_SHAPE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
 _COMMAND = re.compile(r"\s*/\S*\s?")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def engine_of(context: Context) -> Engine:
+    """The engine (settings, store, arXiv client, summaries) the app opened at start-up."""
     return context.bot_data["engine"]  # type: ignore[no-any-return]
 
 
 def scheduler_of(context: Context) -> Scheduler:
+    """The scheduler that runs fetches and deliveries."""
     return context.bot_data["scheduler"]  # type: ignore[no-any-return]
 
 
@@ -80,11 +84,13 @@ def user_lang(update: Update) -> str:
 
 
 def is_group(update: Update) -> bool:
+    """Whether the update comes from a group or supergroup."""
     chat = update.effective_chat
     return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
 
 
 def chat_id_of(update: Update) -> int:
+    """The id of the chat the update comes from."""
     assert update.effective_chat is not None, "chat handlers only get updates with a chat"
     return update.effective_chat.id
 
@@ -148,11 +154,25 @@ async def reply(
     await send_html(context.bot, engine_of(context), chat_id_of(update), text, markup)
 
 
+def plain_text(text: str) -> str:
+    """What Telegram shows of one of the bot's HTML messages: tags gone, entities decoded."""
+    return html.unescape(_TAG.sub("", text)).strip()
+
+
+def _shows(message: object, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether a message already shows this HTML text and these buttons."""
+    if not isinstance(message, Message):
+        return False
+    return message.text == plain_text(text) and message.reply_markup == markup
+
+
 async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    """Edit the message a button sits under; an edit to the same content is no error."""
+    """Edit the message a button sits under, unless it already shows exactly this."""
+    if _shows(query.message, text, markup):  # Telegram refuses an edit that changes nothing
+        return
     try:
         await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as error:
+    except BadRequest as error:  # a double tap can race its own edit
         if "not modified" not in str(error).lower():
             raise
 
@@ -226,5 +246,10 @@ def when_text(chat: Chat, now: datetime) -> str:
     slot = next_delivery(chat, now)
     if slot is None:
         return t(chat.lang, "settings.when_asap")
-    return t(chat.lang, "settings.when_at", date=slot.date().isoformat(),
-             time=slot.strftime("%H:%M"), timezone=esc(chat.timezone))
+    return t(
+        chat.lang,
+        "settings.when_at",
+        date=slot.date().isoformat(),
+        time=slot.strftime("%H:%M"),
+        timezone=esc(chat.timezone),
+    )

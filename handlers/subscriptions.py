@@ -17,7 +17,7 @@ from bot.taxonomy import category_name
 from bot.topics import Topic, parse_topic_string, parse_topics
 from handlers.common import (
     args_text,
-    chat_id_of,
+    chat_or_default,
     clock_now,
     code_list,
     edit,
@@ -44,10 +44,10 @@ _WORD = re.compile(r"\w")
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet, say what the bot does with examples; make a chat that had blocked the bot active."""
     engine = engine_of(context)
-    before = feed_names(engine)
     chat = await get_or_create_chat(update, context)
     back = not chat.active
     if back:
+        before = feed_names(engine)  # the chat, still inactive, is not among them
         chat = chat.with_changes(active=True)
         engine.store.put_chat(chat)
         fetch_new_feeds(context, before)
@@ -73,7 +73,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await refuse_change(update, context)
         return
     chat = await get_or_create_chat(update, context)
-    topics = await _parse_or_explain(update, context, chat.lang, "subscribe.usage")
+    topics = await _parse_or_explain(update, context, chat.lang, adding=True)
     if topics is None:
         return
     problem = _subscription_problem(chat, topics)
@@ -91,22 +91,25 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _parse_or_explain(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, usage_key: str
+    update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, adding: bool
 ) -> list[Topic] | None:
     """The topics typed after the command, or None after telling the user what is wrong."""
     text = args_text(update, context)
     if not _WORD.search(text):
-        await reply(update, context, t(lang, usage_key))
+        usage = "subscribe.usage" if adding else "unsubscribe.usage"
+        await reply(update, context, t(lang, usage))
         return None
     try:
         return parse_topics(text)
     except UnknownTopicError as error:
-        message = t(lang, "subscribe.unknown", topic=esc(error.topic))
+        lines = [t(lang, "subscribe.unknown", topic=esc(error.topic))]
         if error.suggestions:
-            message += "\n" + t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions))
-        await reply(update, context, message)
+            lines.append(t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions)))
     except ValueError as error:
-        await reply(update, context, t(lang, "subscribe.invalid", reason=esc(str(error))))
+        lines = [t(lang, "subscribe.invalid", reason=esc(str(error)))]
+    if adding:
+        lines.append(t(lang, "subscribe.nothing_added"))
+    await reply(update, context, "\n".join(lines))
     return None
 
 
@@ -148,7 +151,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if args_text(update, context).strip().lower() in ("all", "*"):
         await _unsubscribe_all(update, context, chat)
         return
-    topics = await _parse_or_explain(update, context, chat.lang, "unsubscribe.usage")
+    topics = await _parse_or_explain(update, context, chat.lang, adding=False)
     if topics is None:
         return
     keys = {topic.key for topic in topics}
@@ -167,9 +170,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await reply(update, context, "\n".join(lines))
 
 
-async def _unsubscribe_all(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat
-) -> None:
+async def _unsubscribe_all(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
     count = len(chat.topics)
     engine_of(context).store.put_chat(chat.with_changes(topics=()))
     key = "unsubscribe.all" if count else "topics.empty"
@@ -216,8 +217,12 @@ def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
     lines += [_describe(topic) for topic in chat.topics]
     lines += ["", t(chat.lang, "topics.remove_hint")]
     buttons = [
-        [InlineKeyboardButton(t(chat.lang, "topics.button", topic=_short(s)),
-                              callback_data=REMOVE_PREFIX + topic_token(s))]
+        [
+            InlineKeyboardButton(
+                t(chat.lang, "topics.button", topic=_short(s)),
+                callback_data=REMOVE_PREFIX + topic_token(s),
+            )
+        ]
         for s in chat.topics
     ]
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
@@ -225,11 +230,7 @@ def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
 
 async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the chat's topics, one remove button each (anyone may look)."""
-    chat = engine_of(context).store.get_chat(chat_id_of(update))
-    if chat is None:
-        await reply(update, context, t(lang_of(update, context), "topics.empty"))
-        return
-    text, markup = render_list(chat)
+    text, markup = render_list(chat_or_default(update, context))
     await reply(update, context, text, markup)
 
 
@@ -243,11 +244,12 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     chat = await get_or_create_chat(update, context)
     token = query.data.removeprefix(REMOVE_PREFIX)
     topic = next((s for s in chat.topics if topic_token(s) == token), None)
-    if topic is None:
-        await query.answer(t(chat.lang, "topics.gone"))
-    else:
+    answer = t(chat.lang, "topics.gone")
+    if topic is not None:
         chat = chat.with_changes(topics=tuple(s for s in chat.topics if s != topic))
         engine_of(context).store.put_chat(chat)
-        await query.answer(t(chat.lang, "topics.removed", topic=_short(topic)))
-    text, markup = render_list(chat)
-    await edit(query, text, markup)
+        answer = t(chat.lang, "topics.removed", topic=_short(topic))
+    try:
+        await edit(query, *render_list(chat))
+    finally:
+        await query.answer(answer)

@@ -63,6 +63,7 @@ class Harness:
     admins: str = ""
     app: Any = None
     env: dict[str, str] = field(default_factory=dict)
+    keyword_scope: tuple[str, ...] = ()  # feeds keyword topics search; () keeps the default
 
     def environment(self) -> dict[str, str]:
         env = {
@@ -80,7 +81,9 @@ class Harness:
     async def start(self) -> None:
         """Build the Application from settings, as `arxiv-digest run` does, and start polling."""
         config = self.data_dir.parent / "test.toml"
-        config.write_text(TEST_CONFIG)
+        scope = ", ".join(f'"{name}"' for name in self.keyword_scope)
+        extra = f"keyword_scope = [{scope}]\n" if scope else ""
+        config.write_text(TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1))
         settings = load_settings(config, environ=self.environment())
         self.app = build_application(settings, clock=self.clock)
         await self.app.initialize()
@@ -115,25 +118,37 @@ class Harness:
                 await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)
 
-    async def say(self, chat_id: int, text: str, expect: int = 1, **options: Any) -> list[dict]:
+    async def say(
+        self, chat_id: int, text: str, expect: int | None = 1, **options: Any
+    ) -> list[dict]:
         """Send `text` as a user of `chat_id`; return the `expect` messages the bot answered."""
         before = len(self.api.messages_to(chat_id))
         self.api.push_message(chat_id, text, **options)
         return await self.replies(chat_id, before, expect)
 
-    async def press(self, chat_id: int, message_id: int, data: str, expect: int = 1,
+    async def press(self, chat_id: int, message_id: int, data: str, expect: int | None = 1,
                     **options: Any) -> list[dict]:
         """Press an inline button; return the `expect` messages the bot answered."""
         before = len(self.api.messages_to(chat_id))
         self.api.push_callback(chat_id, message_id, data, **options)
         return await self.replies(chat_id, before, expect)
 
-    async def replies(self, chat_id: int, before: int, expect: int) -> list[dict]:
+    async def replies(self, chat_id: int, before: int, expect: int | None) -> list[dict]:
+        """The bot's answers: `expect` of them, or with `expect=None` all it sends until quiet."""
         if expect == 0:
             await asyncio.sleep(0.3)
             return self.api.messages_to(chat_id)[before:]
-        await self.api.wait_for_messages(chat_id, before + expect, timeout=15)
+        await self.api.wait_for_messages(chat_id, before + (expect or 1), timeout=15)
+        if expect is None:
+            await self.quiet(chat_id)
         return self.api.messages_to(chat_id)[before:]
+
+    async def quiet(self, chat_id: int, for_seconds: float = 0.3) -> None:
+        """Wait until the bot has sent nothing to `chat_id` for a moment."""
+        count = -1
+        while count != len(self.api.messages_to(chat_id)):
+            count = len(self.api.messages_to(chat_id))
+            await asyncio.sleep(for_seconds)
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
         async with asyncio.timeout(timeout):

@@ -1,0 +1,74 @@
+"""Operator commands: /stats, for the user ids in the `admins` setting only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import t
+from bot.models import Chat
+from bot.store import Store
+from handlers.common import code_list, engine_of, lang_of, reply
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show chats, topics, papers, summaries, LLM use and the last fetch; refuse anyone else."""
+    engine, user = engine_of(context), update.effective_user
+    lang = lang_of(update, context)
+    if user is None or user.id not in engine.settings.admins:
+        await reply(update, context, t(lang, "admin.refused"))
+        return
+    await reply(update, context, t(lang, "admin.stats", **stats_values(engine.store, lang)))
+
+
+def stats_values(store: Store, lang: str) -> dict[str, Any]:
+    """The numbers /stats shows, as its message's placeholders."""
+    chats = store.all_chats()
+    sizes, counters = store.table_sizes(), store.counters()
+    today = datetime.now(UTC).date().isoformat()
+    return {
+        **_chat_counts(chats),
+        **_topic_counts(chats),
+        "papers": sizes.get("papers", 0),
+        "latest": store.latest_day() or "-",
+        "summaries": sizes.get("summaries", 0),
+        "llm_calls": counters.get("llm_calls", 0),
+        "llm_today": counters.get(f"llm_calls:{today}", 0),
+        "llm_failures": counters.get("llm_failures", 0),
+        "last_fetch": _last_fetch(store, lang),
+    }
+
+
+def _chat_counts(chats: list[Chat]) -> dict[str, int]:
+    """Chats by state: active (receiving), paused, inactive (blocked or removed the bot)."""
+    return {
+        "chats": len(chats),
+        "active": sum(c.active and not c.paused for c in chats),
+        "paused": sum(c.active and c.paused for c in chats),
+        "inactive": sum(not c.active for c in chats),
+        "groups": sum(c.is_group for c in chats),
+    }
+
+
+def _topic_counts(chats: list[Chat]) -> dict[str, int]:
+    """Distinct topics of the active chats, and subscriptions (topic x chat) in all."""
+    active = [c for c in chats if c.active]
+    return {
+        "topics": len({topic.casefold() for c in active for topic in c.topics}),
+        "subscriptions": sum(len(c.topics) for c in active),
+    }
+
+
+def _last_fetch(store: Store, lang: str) -> str:
+    """When the last fetch run ended (UTC), and the feeds it could not get."""
+    state = store.get_feed_state("_last_run")
+    if not state.get("at"):
+        return t(lang, "admin.never")
+    at = datetime.fromtimestamp(float(state["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    failed = state.get("failed") or []
+    if failed:
+        return t(lang, "admin.last_fetch_failed", at=at, failed=code_list(failed))
+    return at

@@ -1,0 +1,53 @@
+"""The bot's own membership: removed or blocked marks a chat inactive; added back makes it active."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ContextTypes
+
+from bot.deliver import mark_inactive
+from bot.i18n import t
+from handlers.common import engine_of, feed_names, fetch_new_feeds, is_group, reply, user_lang
+
+log = logging.getLogger(__name__)
+
+GONE = (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+
+
+def is_present(member: ChatMember) -> bool:
+    """Whether the bot is in the chat (a restricted member still is, while `is_member`)."""
+    if member.status == ChatMemberStatus.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status not in GONE
+
+
+async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Mark the chat inactive when the bot is removed or blocked; active again when it is back."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    chat_id = change.chat.id
+    was, now = is_present(change.old_chat_member), is_present(change.new_chat_member)
+    if was and not now:
+        mark_inactive(engine_of(context), chat_id, f"bot is now {change.new_chat_member.status}")
+    elif now and not was:
+        await _came_back(update, context, change)
+
+
+async def _came_back(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, change: ChatMemberUpdated
+) -> None:
+    """Reactivate a known chat (fetching its feeds if nobody else needs them); greet a group."""
+    engine = engine_of(context)
+    chat = engine.store.get_chat(change.chat.id)
+    if chat is not None and not chat.active:
+        before = feed_names(engine)
+        engine.store.put_chat(chat.with_changes(active=True))
+        log.info("chat %s active again: bot is %s", chat.chat_id, change.new_chat_member.status)
+        fetch_new_feeds(context, before)
+    if is_group(update):  # a private chat's /start follows and greets
+        lang = chat.lang if chat is not None else user_lang(update)
+        await reply(update, context, t(lang, "membership.group_added"))

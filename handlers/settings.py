@@ -1,0 +1,314 @@
+"""Chat settings: /lang, /time, /timezone, /limit, /pause, /resume and the /settings screen."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.config import parse_hhmm, valid_timezone
+from bot.i18n import available_languages, catalog, is_english, resolve_language, t
+from bot.models import Chat
+from handlers.common import (
+    args_text,
+    chat_or_default,
+    clock_now,
+    code_list,
+    edit,
+    engine_of,
+    esc,
+    get_or_create_chat,
+    lang_of,
+    may_change,
+    normalize_lang,
+    refuse_change,
+    reply,
+    when_text,
+)
+
+MAX_LIMIT = 100  # entries per digest page: a page is a few Telegram messages at most
+ECHO_CHARS = 40  # bad input is echoed back cut to this
+AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+TIMEZONE_ALIASES = {"beijing": "Asia/Shanghai", "北京": "Asia/Shanghai", "上海": "Asia/Shanghai"}
+_UTC_OFFSET = re.compile(r"(?:utc|gmt)([+-])(\d{1,2})(?::?00)?")
+SETTINGS_PREFIX = "set:"
+TOGGLES = {"repl": "include_replacements", "pause": "paused"}  # button data -> Chat field
+
+
+def _echo(value: str) -> str:
+    """Bad input, shortened and escaped, to quote back."""
+    return esc(value if len(value) <= ECHO_CHARS else value[: ECHO_CHARS - 1] + "…")
+
+
+def lang_label(code: str) -> str:
+    """A language code with its own name when the bot speaks it: "中文（简体） (zh)", "ja"."""
+    if code in available_languages():
+        name = catalog(code).get("meta.name")
+        if isinstance(name, str) and name:
+            return f"{name} ({code})"
+    return code
+
+
+def utc_offset(timezone: str, now: datetime) -> str:
+    """The zone's offset from UTC at `now`: "+08:00", "-05:00"."""
+    raw = now.astimezone(ZoneInfo(timezone)).strftime("%z")
+    return f"{raw[:3]}:{raw[3:]}"
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """Every known time zone by its lower-case name."""
+    names = available_timezones() - {"localtime", "Factory"}
+    return {name.lower(): name for name in names}
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """City names ("tokyo", "new_york") to their Area/City zone, continents first."""
+    cities: dict[str, str] = {}
+    for name in sorted(_zones().values(), key=lambda n: (n.split("/")[0] not in AREAS, n)):
+        if "/" in name and not name.startswith("Etc/"):
+            cities.setdefault(name.rsplit("/", 1)[1].lower(), name)
+    return cities
+
+
+def resolve_timezone(text: str) -> str | None:
+    """The IANA zone a user means: "asia/shanghai", "UTC", "Tokyo", "New York", "UTC+8"."""
+    lowered = "_".join(text.split()).lower()
+    lowered = TIMEZONE_ALIASES.get(lowered, lowered).lower()
+    name = _zones().get(lowered) or _cities().get(lowered)
+    offset = _UTC_OFFSET.fullmatch(lowered)
+    if name is None and offset:
+        sign, hours = offset.group(1), int(offset.group(2))
+        flipped = "-" if sign == "+" else "+"  # Etc/GMT-8 is UTC+8, as POSIX has it
+        name = "UTC" if hours == 0 else _zones().get(f"etc/gmt{flipped}{hours}")
+    return name if name and valid_timezone(name) else None
+
+
+def parse_time(text: str) -> str | None:
+    """A delivery time as stored: "08:30" for "8:30", "08:00" for "8", "asap"; None if neither."""
+    value = text.strip().lower().replace("：", ":")
+    if value == "asap":
+        return value
+    if value.isdigit() and len(value) <= 2:
+        value += ":00"
+    hhmm = parse_hhmm(value)
+    return f"{hhmm[0]:02d}:{hhmm[1]:02d}" if hhmm else None
+
+
+def parse_limit(text: str) -> int | None:
+    """Entries per page from "20"; None for what is no whole number from 1 to MAX_LIMIT."""
+    value = text.strip()
+    if not value.isdigit():
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_LIMIT else None
+
+
+async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, **changes: Any) -> Chat:
+    """Store these changes to the chat (created if new) and return it."""
+    chat = (await get_or_create_chat(update, context)).with_changes(**changes)
+    engine_of(context).store.put_chat(chat)
+    return chat
+
+
+async def _argument(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, show_key: str
+) -> str | None:
+    """The argument of a setting command, or None after showing the setting (no argument) or
+    refusing a group member who is no admin."""
+    value = args_text(update, context).strip()
+    if not value:
+        chat = chat_or_default(update, context)
+        await reply(update, context, t(chat.lang, show_key, **_values(chat, clock_now(context))))
+        return None
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return None
+    return value
+
+
+def _values(chat: Chat, now: datetime) -> dict[str, Any]:
+    """The placeholders the setting messages use."""
+    return {
+        "language": esc(lang_label(chat.lang)),
+        "time": chat.time,
+        "timezone": esc(chat.timezone),
+        "offset": utc_offset(chat.timezone, now),
+        "limit": chat.limit,
+        "max": MAX_LIMIT,
+        "when": when_text(chat, now),
+    }
+
+
+async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set the language of summaries and translations (/lang zh); without a code, show it."""
+    value = await _argument(update, context, "settings.lang_current")
+    if value is None:
+        return
+    code = normalize_lang(value)
+    if code is None:
+        await reply(
+            update, context, t(lang_of(update, context), "settings.lang_bad", value=_echo(value))
+        )
+        return
+    await _change(update, context, lang=code)
+    lines = [t(code, "settings.lang_set", language=esc(lang_label(code)))]
+    if not is_english(code) and resolve_language(code) == "en":
+        lines.append(t(code, "settings.lang_words_english"))
+    if not is_english(code) and not engine_of(context).settings.llm_enabled:
+        lines.append(t(code, "settings.lang_needs_llm"))
+    await reply(update, context, "\n".join(lines))
+
+
+async def time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set the daily delivery time (/time 08:30, /time asap); without one, show it."""
+    value = await _argument(update, context, "settings.time_current")
+    if value is None:
+        return
+    parsed = parse_time(value)
+    if parsed is None:
+        await reply(
+            update, context, t(lang_of(update, context), "settings.time_bad", value=_echo(value))
+        )
+        return
+    chat = await _change(update, context, time=parsed)
+    key = "settings.time_set_asap" if parsed == "asap" else "settings.time_set"
+    await reply(update, context, t(chat.lang, key, **_values(chat, clock_now(context))))
+
+
+async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set the chat's time zone (/timezone Asia/Shanghai); without one, show it."""
+    value = await _argument(update, context, "settings.timezone_current")
+    if value is None:
+        return
+    name = resolve_timezone(value)
+    if name is None:
+        await reply(
+            update,
+            context,
+            t(lang_of(update, context), "settings.timezone_bad", value=_echo(value)),
+        )
+        return
+    chat = await _change(update, context, timezone=name)
+    await reply(
+        update, context, t(chat.lang, "settings.timezone_set", **_values(chat, clock_now(context)))
+    )
+
+
+async def limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set how many entries a digest page holds (/limit 20); without a number, show it."""
+    value = await _argument(update, context, "settings.limit_current")
+    if value is None:
+        return
+    number = parse_limit(value)
+    if number is None:
+        await reply(
+            update,
+            context,
+            t(lang_of(update, context), "settings.limit_bad", value=_echo(value), max=MAX_LIMIT),
+        )
+        return
+    chat = await _change(update, context, limit=number)
+    await reply(
+        update, context, t(chat.lang, "settings.limit_set", **_values(chat, clock_now(context)))
+    )
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop the daily digest, keeping topics and settings."""
+    await _set_paused(update, context, True)
+
+
+async def resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Restart the daily digest."""
+    await _set_paused(update, context, False)
+
+
+async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused: bool) -> None:
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat = await get_or_create_chat(update, context)
+    if chat.paused == paused:
+        key = "settings.already_paused" if paused else "settings.not_paused"
+    else:
+        chat = await _change(update, context, paused=paused)
+        key = "settings.paused" if paused else "settings.resumed"
+    await reply(update, context, t(chat.lang, key, **_values(chat, clock_now(context))))
+
+
+def render_settings(
+    chat: Chat, now: datetime, llm_enabled: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The /settings screen: every setting of the chat, with toggle buttons."""
+    lang, values = chat.lang, _values(chat, now)
+    topics = code_list(chat.topics) if chat.topics else t(lang, "settings.no_topics")
+    lines = [
+        t(lang, "settings.heading"),
+        t(lang, "settings.topics", topics=topics),
+        t(lang, "settings.language", **values),
+        t(lang, "settings.time_asap" if chat.time == "asap" else "settings.time", **values),
+        t(lang, "settings.next", **values),
+        t(lang, "settings.limit", **values),
+        t(lang, "settings.state_paused" if chat.paused else "settings.state_on"),
+        t(
+            lang,
+            "settings.replacements_on"
+            if chat.include_replacements
+            else "settings.replacements_off",
+        ),
+    ]
+    lines += ["", t(lang, "settings.change")]
+    if not llm_enabled:
+        lines.append(t(lang, "settings.offline"))
+    repl = "settings.button_replacements_" + ("on" if chat.include_replacements else "off")
+    pause_key = "settings.button_resume" if chat.paused else "settings.button_pause"
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(lang, repl), callback_data=SETTINGS_PREFIX + "repl")],
+            [InlineKeyboardButton(t(lang, pause_key), callback_data=SETTINGS_PREFIX + "pause")],
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show every setting of this chat on one screen, with buttons to toggle some (anyone may look)."""
+    chat = chat_or_default(update, context)
+    llm = engine_of(context).settings.llm_enabled
+    text, markup = render_settings(chat, clock_now(context), llm)
+    await reply(update, context, text, markup)
+
+
+async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Toggle the setting whose button was pressed and edit the settings screen in place."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    field = TOGGLES.get(query.data.removeprefix(SETTINGS_PREFIX))
+    chat = await get_or_create_chat(update, context)
+    if field is not None:
+        chat = await _change(update, context, **{field: not getattr(chat, field)})
+    llm = engine_of(context).settings.llm_enabled
+    try:
+        await edit(query, *render_settings(chat, clock_now(context), llm))
+    finally:
+        await query.answer(t(chat.lang, "settings.saved" if field else "settings.stale"))
