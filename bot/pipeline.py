@@ -138,9 +138,14 @@ def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = Non
     return []
 
 
-async def make_digest(engine: Engine, chat: Chat) -> Digest | None:
-    """Build and store this chat's next digest, its summaries ready; None when nothing is new."""
-    papers = pending_papers(engine.store, chat)
+async def make_digest(
+    engine: Engine, chat: Chat, candidates: Candidates | None = None
+) -> Digest | None:
+    """Build and store this chat's next digest, its summaries ready; None when nothing is new.
+
+    Chats handled in one pass share `candidates`, so the store's papers are read once.
+    """
+    papers = pending_papers(engine.store, chat, candidates)
     if not papers:
         return None
     await engine.summaries.summaries(papers, chat.lang)

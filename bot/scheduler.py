@@ -23,7 +23,7 @@ from bot.config import parse_hhmm
 from bot.deliver import send_page
 from bot.engine import Engine
 from bot.models import Chat
-from bot.pipeline import make_digest, run_fetch
+from bot.pipeline import Candidates, make_digest, run_fetch
 
 log = logging.getLogger(__name__)
 
@@ -103,18 +103,18 @@ class Scheduler:
         """Finish interrupted deliveries, then deliver every chat whose slot is open."""
         async with self._lock:
             await self._resume_interrupted()
-            now = self.clock()
+            now, candidates = self.clock(), Candidates(self.engine.store)
             for chat in self.engine.store.all_chats():
                 slot = slot_due(chat, now)
                 if slot is None or self._checked.get(chat.chat_id) == (self.generation, chat):
                     continue
                 try:
-                    await self._deliver(chat, slot)
+                    await self._deliver(chat, slot, candidates)
                 except TelegramError as error:
                     log.warning("delivery to chat %s failed, will retry: %s", chat.chat_id, error)
 
-    async def _deliver(self, chat: Chat, slot: str) -> None:
-        digest = await make_digest(self.engine, chat)
+    async def _deliver(self, chat: Chat, slot: str, candidates: Candidates) -> None:
+        digest = await make_digest(self.engine, chat, candidates)
         if digest is None:
             self._checked[chat.chat_id] = (self.generation, chat)
             return

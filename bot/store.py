@@ -206,6 +206,11 @@ class Store:
         data = self._t("summaries").get(f"{paper_key}|{lang}")
         return Summary.from_dict(data) if data else None
 
+    def get_summaries(self, paper_keys: Sequence[str], lang: str) -> dict[str, Summary]:
+        """The stored summaries of these paper keys in `lang`, by paper key, in one query."""
+        found = self._get_many("summaries", [f"{key}|{lang}" for key in paper_keys])
+        return {name.rpartition("|")[0]: Summary.from_dict(data) for name, data in found.items()}
+
     def put_summaries(self, summaries: Iterable[Summary]) -> None:
         table = self._t("summaries")
         with self._lock:

@@ -146,8 +146,9 @@ class SummaryService:
         unique: dict[str, Paper] = {}
         for paper in papers:
             unique.setdefault(paper.key, paper)
+        stored = self._store.get_summaries(list(unique), lang)
         for paper in unique.values():
-            cached = self._store.get_summary(paper.key, lang)
+            cached = stored.get(paper.key)
             retry = cached is not None and cached.is_fallback and retry_fallbacks
             if cached is not None and not (retry and self._llm is not None):
                 result[paper.key] = cached
