@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -21,6 +22,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.engine import close_engine, open_engine_now
+from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
 from handlers import admin, membership, reading, settings as chat_settings, subscriptions
 
@@ -124,6 +126,15 @@ async def on_shutdown(app: App) -> None:
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what went wrong and keep going; a chat that hit it gets a short apology."""
     log.error("update %s failed", getattr(update, "update_id", "-"), exc_info=context.error)
+    chat = update.effective_chat if isinstance(update, Update) else None
+    engine = context.bot_data.get("engine")
+    if chat is None or engine is None:
+        return
+    stored = engine.store.get_chat(chat.id)
+    try:
+        await context.bot.send_message(chat.id, t(stored.lang if stored else "en", "bot.internal_error"))
+    except TelegramError as error:
+        log.warning("could not apologise to chat %s: %s", chat.id, error)
 
 
 def run_bot(settings: Settings) -> int:
