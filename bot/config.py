@@ -200,7 +200,8 @@ class _Reader:
 def parse_hhmm(value: str) -> tuple[int, int] | None:
     """Return (hour, minute) for "8:30" or "08:30", None for anything else."""
     hour, sep, minute = value.strip().partition(":")
-    if not sep or not hour.isdigit() or not minute.isdigit() or len(minute) != 2:
+    digits = hour + minute
+    if not sep or not digits.isascii() or not digits.isdecimal() or len(minute) != 2 or not hour:
         return None
     h, m = int(hour), int(minute)
     return (h, m) if 0 <= h < 24 and 0 <= m < 60 else None

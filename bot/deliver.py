@@ -7,7 +7,7 @@ import logging
 import re
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot.engine import Engine
 from bot.i18n import t
@@ -90,6 +90,9 @@ async def send_html(
         return await bot.send_message(
             chat_id, text, reply_markup=markup, reply_to_message_id=reply_to
         )
+    except ChatMigrated as moved:  # a group became a supergroup: its settings move with it
+        move_chat(engine, chat_id, moved.new_chat_id)
+        return await send_html(bot, engine, moved.new_chat_id, text, markup)
     except Forbidden as error:
         mark_inactive(engine, chat_id, str(error))
     except BadRequest as error:
@@ -105,3 +108,13 @@ def mark_inactive(engine: Engine, chat_id: int, why: str) -> None:
     if chat is not None and chat.active:
         engine.store.put_chat(chat.with_changes(active=False))
         log.info("chat %s marked inactive: %s", chat_id, why)
+
+
+def move_chat(engine: Engine, old_id: int, new_id: int) -> None:
+    """Carry a group's settings to the id Telegram gave it as a supergroup; retire the old id."""
+    chat = engine.store.get_chat(old_id)
+    if chat is None or engine.store.get_chat(new_id) is not None:
+        return
+    engine.store.put_chat(chat.with_changes(chat_id=new_id))
+    engine.store.put_chat(chat.with_changes(active=False))
+    log.info("chat %s moved to %s (now a supergroup)", old_id, new_id)

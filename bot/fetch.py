@@ -151,6 +151,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     except ValueError:
         pass
     try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
+        when: float = parsedate_to_datetime(value).timestamp()
+        return max(when - time.time(), 0.0)
     except (TypeError, ValueError):
         return None

@@ -160,8 +160,9 @@ async def make_digest(
         created=time.time(),
     )
     engine.store.put_digest(digest)
-    newest = max(chat.last_announced, digest.announced)
-    engine.store.put_chat(chat.with_changes(last_announced=newest))
+    current = engine.store.get_chat(chat.chat_id) or chat  # changed while summaries were made?
+    newest = max(current.last_announced, digest.announced)
+    engine.store.put_chat(current.with_changes(last_announced=newest))
     return digest
 
 

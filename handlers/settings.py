@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -33,18 +34,8 @@ from handlers.common import (
 
 MAX_LIMIT = 100  # entries per digest page: a page is a few Telegram messages at most
 ECHO_CHARS = 40  # bad input is echoed back cut to this
-AREAS = (
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-)
 TIMEZONE_ALIASES = {"beijing": "Asia/Shanghai", "北京": "Asia/Shanghai", "上海": "Asia/Shanghai"}
+_CLOCK = re.compile(r"[0-9]{1,2}(?::[0-9]{2})?")
 _UTC_OFFSET = re.compile(r"(?:utc|gmt)([+-])(\d{1,2})(?::?00)?")
 SETTINGS_PREFIX = "set:"
 TOGGLES = {"repl": "include_replacements", "pause": "paused"}  # button data -> Chat field
@@ -79,9 +70,9 @@ def _zones() -> dict[str, str]:
 
 @cache
 def _cities() -> dict[str, str]:
-    """City names ("tokyo", "new_york") to their Area/City zone, continents first."""
+    """City names ("tokyo", "new_york") to their Area/City zone (the first, sorted, of links)."""
     cities: dict[str, str] = {}
-    for name in sorted(_zones().values(), key=lambda n: (n.split("/")[0] not in AREAS, n)):
+    for name in sorted(_zones().values()):
         if "/" in name and not name.startswith("Etc/"):
             cities.setdefault(name.rsplit("/", 1)[1].lower(), name)
     return cities
@@ -105,16 +96,16 @@ def parse_time(text: str) -> str | None:
     value = text.strip().lower().replace("：", ":")
     if value == "asap":
         return value
-    if value.isdigit() and len(value) <= 2:
-        value += ":00"
-    hhmm = parse_hhmm(value)
+    if not _CLOCK.fullmatch(value):  # ASCII digits only: parse_hhmm trips on "²"
+        return None
+    hhmm = parse_hhmm(value if ":" in value else value + ":00")
     return f"{hhmm[0]:02d}:{hhmm[1]:02d}" if hhmm else None
 
 
 def parse_limit(text: str) -> int | None:
     """Entries per page from "20"; None for what is no whole number from 1 to MAX_LIMIT."""
     value = text.strip()
-    if not value.isdigit():
+    if not value.isdecimal():
         return None
     number = int(value)
     return number if 1 <= number <= MAX_LIMIT else None
@@ -125,22 +116,6 @@ async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, **changes:
     chat = (await get_or_create_chat(update, context)).with_changes(**changes)
     engine_of(context).store.put_chat(chat)
     return chat
-
-
-async def _argument(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, show_key: str
-) -> str | None:
-    """The argument of a setting command, or None after showing the setting (no argument) or
-    refusing a group member who is no admin."""
-    value = args_text(update, context).strip()
-    if not value:
-        chat = chat_or_default(update, context)
-        await reply(update, context, t(chat.lang, show_key, **_values(chat, clock_now(context))))
-        return None
-    if not await may_change(update, context):
-        await refuse_change(update, context)
-        return None
-    return value
 
 
 def _values(chat: Chat, now: datetime) -> dict[str, Any]:
@@ -156,78 +131,81 @@ def _values(chat: Chat, now: datetime) -> dict[str, Any]:
     }
 
 
+async def _set(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    field: str,
+    parse: Callable[[str], Any],
+    show: Callable[[Chat], str],
+) -> Chat | None:
+    """Store one setting from the command's argument and return the chat; or, returning None,
+    show the setting (no argument, with the message `show` names), refuse a group member who is
+    no admin, or say why the argument is no good (settings.<field>_bad)."""
+    value = args_text(update, context).strip()
+    if not value:
+        chat = chat_or_default(update, context)
+        await reply(update, context, t(chat.lang, show(chat), **_values(chat, clock_now(context))))
+        return None
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return None
+    parsed = parse(value)
+    if parsed is None:
+        bad = t(
+            lang_of(update, context), f"settings.{field}_bad", value=_echo(value), max=MAX_LIMIT
+        )
+        await reply(update, context, bad)
+        return None
+    return await _change(update, context, **{field: parsed})
+
+
+async def _confirm(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, key: str
+) -> None:
+    await reply(update, context, t(chat.lang, key, **_values(chat, clock_now(context))))
+
+
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set the language of summaries and translations (/lang zh); without a code, show it."""
-    value = await _argument(update, context, "settings.lang_current")
-    if value is None:
+    chat = await _set(update, context, "lang", normalize_lang, lambda _: "settings.lang_current")
+    if chat is None:
         return
-    code = normalize_lang(value)
-    if code is None:
-        await reply(
-            update, context, t(lang_of(update, context), "settings.lang_bad", value=_echo(value))
-        )
-        return
-    await _change(update, context, lang=code)
-    lines = [t(code, "settings.lang_set", language=esc(lang_label(code)))]
-    if not is_english(code) and resolve_language(code) == "en":
-        lines.append(t(code, "settings.lang_words_english"))
-    if not is_english(code) and not engine_of(context).settings.llm_enabled:
-        lines.append(t(code, "settings.lang_needs_llm"))
+    lines = [t(chat.lang, "settings.lang_set", **_values(chat, clock_now(context)))]
+    if not is_english(chat.lang) and resolve_language(chat.lang) == "en":
+        lines.append(t(chat.lang, "settings.lang_words_english"))
+    if not is_english(chat.lang) and not engine_of(context).settings.llm_enabled:
+        lines.append(t(chat.lang, "settings.lang_needs_llm"))
     await reply(update, context, "\n".join(lines))
+
+
+def _time_key(chat: Chat) -> str:
+    return "settings.time_current_asap" if chat.time == "asap" else "settings.time_current"
 
 
 async def time(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set the daily delivery time (/time 08:30, /time asap); without one, show it."""
-    value = await _argument(update, context, "settings.time_current")
-    if value is None:
-        return
-    parsed = parse_time(value)
-    if parsed is None:
-        await reply(
-            update, context, t(lang_of(update, context), "settings.time_bad", value=_echo(value))
+    chat = await _set(update, context, "time", parse_time, _time_key)
+    if chat is not None:
+        asap = chat.time == "asap"
+        await _confirm(
+            update, context, chat, "settings.time_set_asap" if asap else "settings.time_set"
         )
-        return
-    chat = await _change(update, context, time=parsed)
-    key = "settings.time_set_asap" if parsed == "asap" else "settings.time_set"
-    await reply(update, context, t(chat.lang, key, **_values(chat, clock_now(context))))
 
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set the chat's time zone (/timezone Asia/Shanghai); without one, show it."""
-    value = await _argument(update, context, "settings.timezone_current")
-    if value is None:
-        return
-    name = resolve_timezone(value)
-    if name is None:
-        await reply(
-            update,
-            context,
-            t(lang_of(update, context), "settings.timezone_bad", value=_echo(value)),
-        )
-        return
-    chat = await _change(update, context, timezone=name)
-    await reply(
-        update, context, t(chat.lang, "settings.timezone_set", **_values(chat, clock_now(context)))
+    chat = await _set(
+        update, context, "timezone", resolve_timezone, lambda _: "settings.timezone_current"
     )
+    if chat is not None:
+        await _confirm(update, context, chat, "settings.timezone_set")
 
 
 async def limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Set how many entries a digest page holds (/limit 20); without a number, show it."""
-    value = await _argument(update, context, "settings.limit_current")
-    if value is None:
-        return
-    number = parse_limit(value)
-    if number is None:
-        await reply(
-            update,
-            context,
-            t(lang_of(update, context), "settings.limit_bad", value=_echo(value), max=MAX_LIMIT),
-        )
-        return
-    chat = await _change(update, context, limit=number)
-    await reply(
-        update, context, t(chat.lang, "settings.limit_set", **_values(chat, clock_now(context)))
-    )
+    chat = await _set(update, context, "limit", parse_limit, lambda _: "settings.limit_current")
+    if chat is not None:
+        await _confirm(update, context, chat, "settings.limit_set")
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
