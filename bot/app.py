@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sys
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -22,6 +24,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.engine import close_engine, open_engine_now
+from bot.errors import DigestError
 from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
 from handlers import admin, membership, reading, settings as chat_settings, subscriptions
@@ -137,7 +140,25 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not apologise to chat %s: %s", chat.id, error)
 
 
+async def check_token(settings: Settings) -> None:
+    """Ask Telegram who the token belongs to; InvalidToken or NetworkError when it cannot say."""
+    async with Bot(settings.telegram_token, base_url=settings.telegram_api_base_url):
+        pass
+
+
 def run_bot(settings: Settings) -> int:
     """Long-poll until interrupted; the return value is the process's exit status."""
-    build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+    try:
+        asyncio.run(check_token(settings))  # a clear line now, not a traceback from the loop
+        build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print("arxiv-digest: Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
+              file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(f"arxiv-digest: cannot reach the Telegram Bot API: {error}", file=sys.stderr)
+        return 1
+    except DigestError as error:
+        print(f"arxiv-digest: {error}", file=sys.stderr)
+        return 1
     return 0
