@@ -36,14 +36,25 @@ def utc_now() -> datetime:
 
 def latest_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's most recent delivery time at or before `now` (UTC); None for "asap"."""
+    slot = _local_slot(chat, now, days=-1)
+    return slot.astimezone(UTC) if slot else None
+
+
+def next_slot(chat: Chat, now: datetime) -> datetime | None:
+    """The chat's next delivery time after `now`, in its own time zone; None for "asap"."""
+    return _local_slot(chat, now, days=1)
+
+
+def _local_slot(chat: Chat, now: datetime, days: int) -> datetime | None:
+    """Today's HH:MM in the chat's zone, moved `days` when it is on the wrong side of `now`."""
     hhmm = parse_hhmm(chat.time)
     if hhmm is None:
         return None
     local_now = now.astimezone(ZoneInfo(chat.timezone))
     slot = local_now.replace(hour=hhmm[0], minute=hhmm[1], second=0, microsecond=0)
-    if slot > local_now:
-        slot = (slot - timedelta(days=1)).replace(hour=hhmm[0], minute=hhmm[1])
-    return slot.astimezone(UTC)
+    if (slot > local_now) if days < 0 else (slot <= local_now):
+        slot = (slot + timedelta(days=days)).replace(hour=hhmm[0], minute=hhmm[1])
+    return slot
 
 
 def slot_due(chat: Chat, now: datetime) -> str | None:

@@ -6,20 +6,18 @@ import html
 import logging
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.config import parse_hhmm
 from bot.deliver import send_html
 from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
-from bot.scheduler import Scheduler
+from bot.scheduler import Scheduler, next_slot
 from bot.select import DEFAULT_MAX_QUERY_LEN, feed_queries
 
 log = logging.getLogger(__name__)
@@ -225,25 +223,13 @@ def fetch_new_feeds(context: Context, before: set[str]) -> None:
     context.application.create_task(scheduler_of(context).fetch(queries), name="fetch-new-feeds")
 
 
-def next_delivery(chat: Chat, now: datetime) -> datetime | None:
-    """The chat's next delivery time in its time zone after `now`; None for "asap"."""
-    hhmm = parse_hhmm(chat.time)
-    if hhmm is None:
-        return None
-    local_now = now.astimezone(ZoneInfo(chat.timezone))
-    slot = local_now.replace(hour=hhmm[0], minute=hhmm[1], second=0, microsecond=0)
-    if slot <= local_now:
-        slot = (slot + timedelta(days=1)).replace(hour=hhmm[0], minute=hhmm[1])
-    return slot
-
-
 def when_text(chat: Chat, now: datetime) -> str:
     """When the next digest comes, in the chat's words: a local date and time, or why none."""
     if not chat.topics:
         return t(chat.lang, "settings.when_no_topics")
     if chat.paused:
         return t(chat.lang, "settings.when_paused")
-    slot = next_delivery(chat, now)
+    slot = next_slot(chat, now)
     if slot is None:
         return t(chat.lang, "settings.when_asap")
     return t(
