@@ -36,8 +36,10 @@ async def main(lang: str, limit: int) -> None:
             before, started = len(llm.requests), time.perf_counter()
             async with open_engine(load_settings(config, environ=env)) as engine:
                 document = await preview(engine, request)
-            print(f"run {run}: {len(llm.requests) - before} LLM calls, "
-                  f"{time.perf_counter() - started:.1f} s, {len(document):,} characters")
+            print(
+                f"run {run}: {len(llm.requests) - before} LLM calls, "
+                f"{time.perf_counter() - started:.1f} s, {len(document):,} characters"
+            )
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from typing import Any
+from typing import Any, TypeAlias
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -27,14 +27,15 @@ from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
-from handlers import admin, membership, reading, settings as chat_settings, subscriptions
+from handlers import admin, membership, reading, subscriptions
+from handlers import settings as chat_settings
 
 log = logging.getLogger(__name__)
 
-App = Application[Any, Any, Any, Any, Any, Any]
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
 
 COMMANDS = [
-    ("subscribe", "add topics: /subscribe cs.AI \"weather forecast\""),
+    ("subscribe", 'add topics: /subscribe cs.AI "weather forecast"'),
     ("unsubscribe", "remove topics, or all"),
     ("list", "your topics"),
     ("digest", "the digest now"),
@@ -135,7 +136,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     stored = engine.store.get_chat(chat.id)
     try:
-        await context.bot.send_message(chat.id, t(stored.lang if stored else "en", "bot.internal_error"))
+        apology = t(stored.lang if stored else "en", "bot.internal_error")
+        await context.bot.send_message(chat.id, apology)
     except TelegramError as error:
         log.warning("could not apologise to chat %s: %s", chat.id, error)
 
@@ -152,8 +154,10 @@ def run_bot(settings: Settings) -> int:
         asyncio.run(check_token(settings))  # a clear line now, not a traceback from the loop
         build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
-        print("arxiv-digest: Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
-              file=sys.stderr)
+        print(
+            "arxiv-digest: Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather",
+            file=sys.stderr,
+        )
         return 2
     except NetworkError as error:
         print(f"arxiv-digest: cannot reach the Telegram Bot API: {error}", file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Delivering digests to Telegram: pages with number buttons, resumable, paced, blocked chats noted."""
+"""Delivering digests to Telegram: pages with number buttons, resumable, paced."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def digest_keyboard(
     digest: Digest, numbers: list[int], next_page: int | None
 ) -> InlineKeyboardMarkup | None:
     """A button per entry of one message, and a "More" button under the last part of a page."""
-    buttons = [InlineKeyboardButton(str(n), callback_data=paper_callback(digest, n)) for n in numbers]
+    buttons = [
+        InlineKeyboardButton(str(n), callback_data=paper_callback(digest, n)) for n in numbers
+    ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     if next_page is not None:
         more = t(digest.lang, "digest.more_button")

@@ -28,7 +28,9 @@ class Engine:
     fetch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-def make_summary_service(settings: Settings, store: Store, http: httpx.AsyncClient) -> SummaryService:
+def make_summary_service(
+    settings: Settings, store: Store, http: httpx.AsyncClient
+) -> SummaryService:
     """The summary service: the LLM when one is configured, offline otherwise."""
     summarizer = None
     if settings.llm_enabled:

@@ -33,7 +33,7 @@ def available_languages() -> tuple[str, ...]:
 
 
 def resolve_language(lang: str | None) -> str:
-    """The catalog that serves `lang`: "zh-CN", "zh_Hans" and "zh-TW" give "zh"; unknown gives "en"."""
+    """The catalog that serves `lang`: "zh-CN", "zh_Hans", "zh-TW" give "zh"; unknown: "en"."""
     code = (lang or "").strip().lower().replace("_", "-")
     parts = code.split("-")
     script = "-".join(parts[:2]) if len(parts) > 1 and parts[1] in ("hans", "hant") else ""

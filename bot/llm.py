@@ -55,7 +55,7 @@ ENGLISH_SHARE = 0.15  # this share of English stopwords means the text is Englis
 
 
 class LLMUnavailable(SummarizeError):
-    """The API is down, rate-limits for long, or refuses the key or model: every paper would fail."""
+    """The API is down, rate-limits for long, or refuses the key or model: all papers fail."""
 
 
 def language_name(lang: str) -> str:
@@ -293,7 +293,7 @@ class LLMSummarizer:
         raise LLMUnavailable(f"LLM unavailable after {self.retries + 1} tries: {failure}")
 
     def _failure(self, response: httpx.Response) -> tuple[str, float | None]:
-        """('', None) for a success; the reason and wait to retry 429/5xx; raises on other errors."""
+        """('', None) on success; reason and wait to retry 429/5xx; raises on other errors."""
         status = response.status_code
         if status < 400:
             return "", None

@@ -1,4 +1,4 @@
-"""The data the engine passes around: papers, summaries, chats and digests, as frozen dataclasses."""
+"""The data the engine passes around: papers, summaries, chats, digests (frozen dataclasses)."""
 
 from __future__ import annotations
 

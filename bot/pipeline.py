@@ -83,8 +83,13 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
             "papers": len(feed.papers),
         },
     )
-    log.info("feed %s: %d paper(s), %d new, announced %s", query, len(feed.papers), added,
-             feed.announced or "-")
+    log.info(
+        "feed %s: %d paper(s), %d new, announced %s",
+        query,
+        len(feed.papers),
+        added,
+        feed.announced or "-",
+    )
     return added
 
 

@@ -1,4 +1,4 @@
-"""Telegram HTML for digest pages and expanded papers, split into messages Telegram accepts (pure)."""
+"""Telegram HTML for digest pages and expanded papers, in messages Telegram accepts (pure)."""
 
 from __future__ import annotations
 

@@ -72,8 +72,9 @@ def slot_due(chat: Chat, now: datetime) -> str | None:
 class Scheduler:
     """Owns the two repeating jobs and the memory of which open slots were already checked."""
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], engine: Engine,
-                 clock: Clock = utc_now) -> None:
+    def __init__(
+        self, app: Application[Any, Any, Any, Any, Any, Any], engine: Engine, clock: Clock = utc_now
+    ) -> None:
         self.app = app
         self.engine = engine
         self.clock = clock
@@ -92,8 +93,12 @@ class Scheduler:
         # so the start-up fetch is its own one-off job.
         queue.run_once(self._fetch_job, 0, name="fetch at start-up")
         queue.run_repeating(self._fetch_job, every, first=every, name="fetch")
-        queue.run_repeating(self._check_job, settings.check_every_seconds,
-                            first=settings.check_every_seconds, name="deliveries")
+        queue.run_repeating(
+            self._check_job,
+            settings.check_every_seconds,
+            first=settings.check_every_seconds,
+            name="deliveries",
+        )
 
     async def _fetch_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
         await self.fetch()

@@ -155,7 +155,7 @@ class SummaryService:
             else:
                 pending[paper.key] = self._shared(paper, lang)
         done = await asyncio.gather(*(asyncio.shield(f) for f in pending.values()))
-        result.update(zip(pending, done))
+        result.update(zip(pending, done, strict=True))
         return {key: result[key] for key in unique}
 
     def _shared(self, paper: Paper, lang: str) -> asyncio.Future[Summary]:

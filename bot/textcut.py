@@ -67,7 +67,7 @@ def _last_match_end(pattern: re.Pattern[str], text: str, end: int) -> int:
 
 
 def cut(text: str, units: int, *, coarse: bool = True) -> tuple[str, str]:
-    """Split `text` into a head of at most `units` UTF-16 units and the rest, without cutting a word.
+    """Split `text` into a head of at most `units` UTF-16 units and the rest, never mid-word.
 
     With `coarse`, a paragraph end, then a sentence end, is preferred when one falls in the
     second half of the room. A single word longer than the room is the only thing cut inside.

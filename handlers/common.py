@@ -1,4 +1,4 @@
-"""What every handler shares: the engine, the clock, the chat and its language, replies, the admin rule."""
+"""What every handler shares: engine, clock, the chat and its language, replies, admin rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The bot's own membership: removed or blocked marks a chat inactive; added back makes it active."""
+"""The bot's own membership: removed or blocked makes a chat inactive; added back, active."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reading: the digest on demand, papers by number or arXiv id, further pages, the Markdown export."""
+"""Reading: the digest on demand, papers by number or id, further pages, the Markdown export."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
 
 
 async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Send the papers this chat has not had yet, or say there are none and offer the last digest."""
+    """Send the papers this chat has not had yet, or say there are none and offer the last."""
     engine, chat = engine_of(context), await get_or_create_chat(update, context)
     if not chat.topics:
         await reply(update, context, t(chat.lang, "reading.no_topics"))
@@ -46,7 +46,7 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Expand reference N of the chat's digest (/paper 3), or any paper by id (/paper 2402.01295)."""
+    """Expand reference N of the chat's digest (/paper 3), or a paper by id (/paper 2402.01295)."""
     chat = await get_or_create_chat(update, context)
     argument = args_text(update, context).strip()
     if NUMBER.match(argument):

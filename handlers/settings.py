@@ -267,7 +267,7 @@ def render_settings(
 
 
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Show every setting of this chat on one screen, with buttons to toggle some (anyone may look)."""
+    """Show every setting of this chat on one screen, with toggle buttons (anyone may look)."""
     chat = chat_or_default(update, context)
     llm = engine_of(context).settings.llm_enabled
     text, markup = render_settings(chat, clock_now(context), llm)

@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ("tests.fakes.llm_server", "tests.fakes.feed_server")
+pytest_plugins = (
+    "tests.fakes.llm_server",
+    "tests.fakes.feed_server",
+    "tests.fakes.bot_api",
+    "tests.harness",
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARXIV = FIXTURES / "arxiv"

@@ -126,8 +126,9 @@ class Harness:
         self.api.push_message(chat_id, text, **options)
         return await self.replies(chat_id, before, expect)
 
-    async def press(self, chat_id: int, message_id: int, data: str, expect: int | None = 1,
-                    **options: Any) -> list[dict]:
+    async def press(
+        self, chat_id: int, message_id: int, data: str, expect: int | None = 1, **options: Any
+    ) -> list[dict]:
         """Press an inline button; return the `expect` messages the bot answered."""
         before = len(self.api.messages_to(chat_id))
         self.api.push_callback(chat_id, message_id, data, **options)
@@ -143,7 +144,7 @@ class Harness:
             await self.quiet(chat_id)
         return self.api.messages_to(chat_id)[before:]
 
-    async def quiet(self, chat_id: int, for_seconds: float = 0.3) -> None:
+    async def quiet(self, chat_id: int, for_seconds: float = 0.5) -> None:
         """Wait until the bot has sent nothing to `chat_id` for a moment."""
         count = -1
         while count != len(self.api.messages_to(chat_id)):

@@ -1,4 +1,4 @@
-"""The bot process as an operator sees it: menu, logs without secrets, errors that do not kill it."""
+"""The bot process as an operator sees it: menu, logs without secrets, errors survived."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from bot.logs import setup_logging
 from handlers import settings as chat_settings
-from tests.harness import Harness, harness  # noqa: F401
+from tests.harness import Harness
 
 
 @pytest.fixture
@@ -34,8 +34,9 @@ async def test_the_token_and_the_llm_key_never_reach_the_logs(h, capfd):
         await h.say(31, "/start")
         await h.say(31, "/subscribe hep-th")
         await h.settled()
-        logging.getLogger("demo").error("url was %s/bot123456:TEST-SECRET-TOKEN/getMe",
-                                         "https://api.telegram.org")
+        logging.getLogger("demo").error(
+            "url was %s/bot123456:TEST-SECRET-TOKEN/getMe", "https://api.telegram.org"
+        )
         await h.stop()
     finally:
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])

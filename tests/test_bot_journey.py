@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, llm_harness  # noqa: F401
+from tests.harness import Harness
 
 CHAT = 4242
 # The recorded cs.AI feed was announced on Wednesday 2025-08-20; the user starts that afternoon.
@@ -23,8 +23,20 @@ CS_AI = "atom-cs.AI-2025-08-20-TRUNCATED-AT-SOURCE.xml"
 KEYWORDS = "rss2-quant-ph-2025-04-28.xml"  # the keyword scope, made small for speed
 API_ANSWER = Path(__file__).parent / "fixtures" / "constructed" / "api-id_list-2402.01295.xml"
 
-STEPS = ["start", "subscribe", "lang", "time", "timezone", "digest", "three", "reply five",
-         "paper id", "export", "pause", "restart"]
+STEPS = [
+    "start",
+    "subscribe",
+    "lang",
+    "time",
+    "timezone",
+    "digest",
+    "three",
+    "reply five",
+    "paper id",
+    "export",
+    "pause",
+    "restart",
+]
 
 
 async def journey(h: Harness, upto: str) -> dict:
@@ -143,9 +155,12 @@ async def test_the_scheduled_digest_arrives_at_0830_shanghai_in_chinese(h):
     digest = h.engine.store.latest_digest(CHAT)
     shown = sum(m["plain_text"].count("\n[") + m["plain_text"].startswith("[") for m in messages)
     assert len(digest.paper_ids) > 30 and shown <= 30  # first page only, "More" for the rest
-    assert any("More" in b["text"] or "更多" in b["text"]
-               for m in messages for row in (m["reply_markup"] or {}).get("inline_keyboard", [])
-               for b in row)
+    assert any(
+        "More" in b["text"] or "更多" in b["text"]
+        for m in messages
+        for row in (m["reply_markup"] or {}).get("inline_keyboard", [])
+        for b in row
+    )
     count = len(h.api.messages_to(CHAT))
     await h.scheduler.deliver_due()  # the same slot, checked again, sends nothing twice
     assert len(h.api.messages_to(CHAT)) == count

@@ -1,4 +1,4 @@
-"""The promises of SPEC's "Reliability": nothing lost, nothing twice, limits honoured, cost shared."""
+"""SPEC's "Reliability" promises: nothing lost, nothing twice, limits honoured, cost shared."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.store import Store
-
-from tests.harness import Harness, harness, llm_harness  # noqa: F401
+from tests.harness import Harness
 
 MORNING = datetime(2024, 11, 29, 8, 31, tzinfo=UTC)  # 08:31 UTC the day after the announcement
 
@@ -61,8 +60,9 @@ async def test_a_delivery_cut_off_half_way_resumes_without_repeating_a_message(h
     # The process dies after the first part: the store says one part went out.
     await h.stop()
     with Store(h.data_dir) as store:
-        store.put_digest(digest.with_changes(done=False, parts_sent=1,
-                                             message_ids=digest.message_ids[:1]))
+        store.put_digest(
+            digest.with_changes(done=False, parts_sent=1, message_ids=digest.message_ids[:1])
+        )
     sent = len(h.api.messages_to(2))
     await h.start()
     await h.wait_until(lambda: delivered(h, 2))

@@ -15,13 +15,22 @@ ALL = str(ARXIV / "rss2-all-archives-2024-11-28.xml")
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     """A clean environment: data in a temporary folder, no LLM, no token."""
-    for name in ("TELEGRAM_BOT_TOKEN", "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL",
-                 "ARXIV_DIGEST_CONFIG", "ARXIV_RSS_URL", "ARXIV_API_URL"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+        "LLM_MODEL",
+        "ARXIV_DIGEST_CONFIG",
+        "ARXIV_RSS_URL",
+        "ARXIV_API_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ARXIV_DIGEST_DATA_DIR", str(tmp_path / "data"))
     config = tmp_path / "fast.toml"
-    config.write_text("[arxiv]\nmin_interval = 0.0\nbackoff = 0.0\nretries = 1\n"
-                      "[llm]\ntimeout = 1.0\nretries = 1\nbackoff = 0.0\n")
+    config.write_text(
+        "[arxiv]\nmin_interval = 0.0\nbackoff = 0.0\nretries = 1\n"
+        "[llm]\ntimeout = 1.0\nretries = 1\nbackoff = 0.0\n"
+    )
     monkeypatch.setenv("ARXIV_DIGEST_CONFIG", str(config))
     return monkeypatch
 
@@ -54,8 +63,9 @@ def seed_structure(document: str) -> list[str]:
 
 
 def test_offline_markdown_preview_has_the_seed_shape_without_its_defects(env, capsys):
-    status, out, err = run(capsys, "preview", "--feed", QUANT, "--format", "markdown",
-                           "--limit", "21")
+    status, out, err = run(
+        capsys, "preview", "--feed", QUANT, "--format", "markdown", "--limit", "21"
+    )
     assert status == 0, err
     seed = (FIXTURES / "seed-digest.md").read_text()
     expected = ["# Summary", "| Ref | Title | Summary |", "| --- | --- | --- |"] + ["row"] * 21
@@ -69,8 +79,9 @@ def test_offline_markdown_preview_has_the_seed_shape_without_its_defects(env, ca
 
 def test_preview_with_an_llm_carries_the_translations(env, capsys, fake_llm):
     with_llm(env, fake_llm)
-    status, out, err = run(capsys, "preview", "--feed", QUANT, "--lang", "zh",
-                           "--format", "markdown", "--limit", "3")
+    status, out, err = run(
+        capsys, "preview", "--feed", QUANT, "--lang", "zh", "--format", "markdown", "--limit", "3"
+    )
     assert status == 0, err
     assert out.splitlines()[2] == "# 摘要"
     assert "# 详细" in out and out.count("中文翻译") >= 6
@@ -91,11 +102,20 @@ def test_bad_llm_answers_fall_back_and_are_retried_on_the_next_run(env, capsys, 
     with_llm(env, fake_llm)
     # paper 1: English where Chinese was asked, twice; paper 2: not JSON, twice;
     # paper 3: a 500 then a good answer; paper 4: slower than the 1 s timeout, twice.
-    fake_llm.script(("english",), ("english",), ("raw", "sure! here it is"), ("raw", "{"),
-                    ("status", 500), ("translate",), ("sleep", 3), ("sleep", 3))
+    fake_llm.script(
+        ("english",),
+        ("english",),
+        ("raw", "sure! here it is"),
+        ("raw", "{"),
+        ("status", 500),
+        ("translate",),
+        ("sleep", 3),
+        ("sleep", 3),
+    )
     env.setenv("ARXIV_DIGEST_CONFIG", _serial_config(env))
-    status, out, err = run(capsys, "preview", "--feed", QUANT, "--lang", "zh",
-                           "--format", "markdown", "--limit", "4")
+    status, out, err = run(
+        capsys, "preview", "--feed", QUANT, "--lang", "zh", "--format", "markdown", "--limit", "4"
+    )
     assert status == 0, err
     details = out.split("# 详细")[1]
     entries = re.split(r"^\[\^\d+\]: ", details, flags=re.MULTILINE)[1:]
@@ -104,16 +124,19 @@ def test_bad_llm_answers_fall_back_and_are_retried_on_the_next_run(env, capsys, 
     # A fallback shows the English title, never English text posing as the translation.
     assert entries[0].startswith("Self-Adjoint Time Operator in a Weighted Energy Space")
     fake_llm.script()
-    status, out, _ = run(capsys, "preview", "--feed", QUANT, "--lang", "zh", "--limit", "4",
-                         "--format", "markdown")
+    status, out, _ = run(
+        capsys, "preview", "--feed", QUANT, "--lang", "zh", "--limit", "4", "--format", "markdown"
+    )
     assert status == 0 and out.split("# 详细")[1].count("中文翻译") >= 4
 
 
 def _serial_config(env) -> str:
     """One LLM request at a time, so the scripted answers meet the papers in order."""
     path = Path(env._setitem[-1][0]["ARXIV_DIGEST_DATA_DIR"]).parent / "serial.toml"  # type: ignore[attr-defined]
-    path.write_text("[arxiv]\nmin_interval = 0.0\n[llm]\ntimeout = 1.0\nretries = 1\n"
-                    "backoff = 0.0\nconcurrency = 1\n")
+    path.write_text(
+        "[arxiv]\nmin_interval = 0.0\n[llm]\ntimeout = 1.0\nretries = 1\n"
+        "backoff = 0.0\nconcurrency = 1\n"
+    )
     return str(path)
 
 
@@ -136,8 +159,10 @@ def test_html_preview_is_what_telegram_gets(env, capsys):
         (["preview", "cs.XY", "--feed", QUANT], "Unknown arXiv category: cs.XY"),
         (["preview", "--feed", "/nonexistent/feed.xml"], "cannot read feed file"),
         (["preview", "--feed", str(FIXTURES / "seed-digest.md")], "Not an RSS or Atom feed"),
-        (["preview", "--feed", str(ARXIV / "rss2-error-bad-archive-astroph-2024-11-28.xml")],
-         "arXiv feed error"),
+        (
+            ["preview", "--feed", str(ARXIV / "rss2-error-bad-archive-astroph-2024-11-28.xml")],
+            "arXiv feed error",
+        ),
         (["preview", "--feed", "http://127.0.0.1:9/rss/cs.AI"], "arXiv unreachable"),
     ],
 )
@@ -165,7 +190,6 @@ def test_fetch_with_no_chats_asks_for_nothing(env, capsys, feed_server):
 def test_secrets_never_reach_the_output(env, capsys, fake_llm):
     with_llm(env, fake_llm)
     fake_llm.default = ("status", 401)
-    status, out, err = run(capsys, "-v", "preview", "--feed", QUANT, "--lang", "zh",
-                           "--limit", "1")
+    status, out, err = run(capsys, "-v", "preview", "--feed", QUANT, "--lang", "zh", "--limit", "1")
     assert status == 0
     assert "sk-TOPSECRET" not in out + err

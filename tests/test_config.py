@@ -22,10 +22,16 @@ def test_defaults_need_no_environment_and_run_offline():
 
 def test_a_config_file_overrides_defaults_and_the_environment_overrides_both(tmp_path):
     mine = tmp_path / "mine.toml"
-    mine.write_text('[llm]\nbase_url = "http://localhost:11434/v1"\nmodel = "qwen2.5"\n'
-                    '[digest]\ndefault_limit = 10\n')
-    env = {"ARXIV_DIGEST_CONFIG": str(mine), "LLM_MODEL": "deepseek-chat",
-           "ARXIV_DIGEST_DATA_DIR": str(tmp_path / "db"), "ARXIV_DIGEST_ADMINS": "12, 34"}
+    mine.write_text(
+        '[llm]\nbase_url = "http://localhost:11434/v1"\nmodel = "qwen2.5"\n'
+        "[digest]\ndefault_limit = 10\n"
+    )
+    env = {
+        "ARXIV_DIGEST_CONFIG": str(mine),
+        "LLM_MODEL": "deepseek-chat",
+        "ARXIV_DIGEST_DATA_DIR": str(tmp_path / "db"),
+        "ARXIV_DIGEST_ADMINS": "12, 34",
+    }
     settings = load_settings(environ=env)
     assert settings.llm_base_url == "http://localhost:11434/v1"
     assert settings.llm_model == "deepseek-chat"
@@ -84,6 +90,13 @@ def test_every_key_in_the_default_file_is_commented():
 def test_the_environment_variables_of_the_contract_are_all_read():
     names = set(ENVIRONMENT) | {"TELEGRAM_BOT_TOKEN", "LLM_API_KEY"}
     assert names == {
-        "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ARXIV_RSS_URL", "ARXIV_API_URL",
-        "LLM_BASE_URL", "LLM_API_KEY", "LLM_MODEL", "ARXIV_DIGEST_DATA_DIR", "ARXIV_DIGEST_ADMINS",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "ARXIV_RSS_URL",
+        "ARXIV_API_URL",
+        "LLM_BASE_URL",
+        "LLM_API_KEY",
+        "LLM_MODEL",
+        "ARXIV_DIGEST_DATA_DIR",
+        "ARXIV_DIGEST_ADMINS",
     }

@@ -32,7 +32,7 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from tests.fakes.bot_api import FakeBotApi, fake_bot_api, polling  # noqa: F401 (fixture)
+from tests.fakes.bot_api import FakeBotApi, polling
 
 TOKEN = "123:ABC"
 CHAT = 4242

@@ -68,8 +68,12 @@ async def test_arxiv_down_gives_one_fetch_error_after_the_retries(feed_server):
 async def test_an_unreachable_host_is_a_fetch_error_not_a_crash():
     async with httpx.AsyncClient() as http:
         arxiv = ArxivClient(
-            http, "http://127.0.0.1:9/rss/", "http://127.0.0.1:9/api", min_interval=0,
-            retries=1, backoff=0,
+            http,
+            "http://127.0.0.1:9/rss/",
+            "http://127.0.0.1:9/api",
+            min_interval=0,
+            retries=1,
+            backoff=0,
         )
         with pytest.raises(FetchError, match="unreachable"):
             await arxiv.fetch_feed("cs.AI")

@@ -1,4 +1,4 @@
-"""The bot speaks the chat's language from one catalog per language, and English when it lacks one."""
+"""The bot speaks the chat's language from one catalog per language, else English."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The exported Markdown document has the seed digest's shape, without its defects; plain text reads."""
+"""The exported Markdown has the seed digest's shape, without its defects; plain text reads."""
 
 from __future__ import annotations
 

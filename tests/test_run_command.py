@@ -18,13 +18,19 @@ SCRIPT = Path(sys.executable).parent / "arxiv-digest"
 
 
 def launch(api: FakeBotApi, feed_server, tmp_path: Path) -> subprocess.Popen:
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
-               ARXIV_RSS_URL=feed_server.rss_url, ARXIV_API_URL=feed_server.api_url,
-               ARXIV_DIGEST_DATA_DIR=str(tmp_path / "data"))
+    env = dict(
+        os.environ,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        ARXIV_RSS_URL=feed_server.rss_url,
+        ARXIV_API_URL=feed_server.api_url,
+        ARXIV_DIGEST_DATA_DIR=str(tmp_path / "data"),
+    )
     env.pop("ARXIV_DIGEST_CONFIG", None)
     command = [str(SCRIPT), "run"] if SCRIPT.exists() else [sys.executable, "-m", "bot.cli", "run"]
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_for(condition, seconds: float = 30.0) -> None:

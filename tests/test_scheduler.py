@@ -39,8 +39,11 @@ def test_local_time_holds_across_a_daylight_saving_change():
 
 def test_paused_inactive_and_topicless_chats_are_never_due():
     now = datetime(2024, 11, 29, 0, 31, tzinfo=UTC)
-    for chat in (SHANGHAI.with_changes(paused=True), SHANGHAI.with_changes(active=False),
-                 SHANGHAI.with_changes(topics=())):
+    for chat in (
+        SHANGHAI.with_changes(paused=True),
+        SHANGHAI.with_changes(active=False),
+        SHANGHAI.with_changes(topics=()),
+    ):
         assert slot_due(chat, now) is None
 
 

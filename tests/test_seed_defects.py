@@ -25,16 +25,27 @@ def seed_entry(number: int) -> dict[str, str]:
     heading, _, rest = body.partition("\n")
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", rest) if p.strip()]
     original_title, link, tldr, translated, original = paragraphs[:5]
-    return {"title_zh": heading.strip(), "title": original_title, "link": link, "tldr": tldr,
-            "abstract_zh": translated, "abstract": original}
+    return {
+        "title_zh": heading.strip(),
+        "title": original_title,
+        "link": link,
+        "tldr": tldr,
+        "abstract_zh": translated,
+        "abstract": original,
+    }
 
 
 def seed_paper(number: int) -> Paper:
     entry = seed_entry(number)
     url = re.search(r"\((https?://[^)]+)\)", entry["link"]).group(1)
     paper_id, version = normalize_arxiv_id(url)
-    return Paper(id=paper_id, version=version, title=clean_title(entry["title"]),
-                 abstract=clean_abstract(entry["abstract"]), categories=("cs.LG",))
+    return Paper(
+        id=paper_id,
+        version=version,
+        title=clean_title(entry["title"]),
+        abstract=clean_abstract(entry["abstract"]),
+        categories=("cs.LG",),
+    )
 
 
 def test_defect_1_no_announce_prefix_in_english_abstracts():
@@ -47,8 +58,11 @@ def test_defect_1_no_announce_prefix_in_english_abstracts():
 
 def test_defect_2_a_translated_announce_prefix_is_refused():
     paper = seed_paper(6)
-    answer = {"title": seed_entry(6)["title_zh"], "tldr": seed_entry(6)["tldr"],
-              "abstract": seed_entry(6)["abstract_zh"]}
+    answer = {
+        "title": seed_entry(6)["title_zh"],
+        "tldr": seed_entry(6)["tldr"],
+        "abstract": seed_entry(6)["abstract_zh"],
+    }
     assert answer["abstract"].startswith("arXiv:2402.10753v1 公告类型")
     assert check_answer(answer, paper, "zh") is not None
     # and the prefix never reaches the LLM: the paper's abstract is clean before it is asked
@@ -67,8 +81,14 @@ def test_defect_4_the_whole_abstract_and_no_word_cut():
     paper = seed_paper(1)
     long = paper.abstract + " " + " ".join(["Extensive experiments confirm the gain."] * 40)
     paper = Paper(id=paper.id, version=1, title=paper.title, abstract=long)
-    summary = Summary(paper.key, "zh", seed_entry(1)["title_zh"], seed_entry(1)["tldr"],
-                      seed_entry(1)["abstract_zh"], source="llm")
+    summary = Summary(
+        paper.key,
+        "zh",
+        seed_entry(1)["title_zh"],
+        seed_entry(1)["tldr"],
+        seed_entry(1)["abstract_zh"],
+        source="llm",
+    )
     entry = Entry(1, paper, summary)
     shown = " ".join(re.sub(r"<[^>]+>", "", part) for part in render_paper(entry, "zh"))
     assert " ".join(long.split()) in " ".join(shown.split())
@@ -97,7 +117,10 @@ def test_defect_7_chinese_words_wrapped_in_math_dollars_are_refused():
     paper = seed_paper(6)
     translated = seed_entry(6)["abstract_zh"].split("抽象：", 1)[1]
     assert "$恶意$ $查询$" in translated
-    answer = {"title": seed_entry(6)["title_zh"], "tldr": seed_entry(6)["tldr"],
-              "abstract": translated}
+    answer = {
+        "title": seed_entry(6)["title_zh"],
+        "tldr": seed_entry(6)["tldr"],
+        "abstract": translated,
+    }
     problem = check_answer(answer, paper, "zh")
     assert problem is not None and "$" in problem

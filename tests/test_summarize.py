@@ -1,4 +1,4 @@
-"""Summaries: an offline TL;DR that reads well, one LLM call per paper and language, safe fallbacks."""
+"""Summaries: a readable offline TL;DR, one LLM call per paper and language, safe fallbacks."""
 
 from __future__ import annotations
 
@@ -120,7 +120,10 @@ PAPERS = feed_papers("rss2-quant-ph-2025-04-28.xml")[:4]
 async def test_without_an_llm_every_language_gets_the_offline_summary(store: Store) -> None:
     got = await service(store, None, None).summaries(PAPERS, "zh")
     assert list(got) == [p.key for p in PAPERS]
-    assert all(s.source == "offline" and s.title == p.title for s, p in zip(got.values(), PAPERS))
+    assert all(
+        s.source == "offline" and s.title == p.title
+        for s, p in zip(got.values(), PAPERS, strict=True)
+    )
     assert store.get_summary(PAPERS[0].key, "zh") == got[PAPERS[0].key]
 
 

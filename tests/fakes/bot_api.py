@@ -410,7 +410,7 @@ def decode_reply_markup(raw: str | None) -> JSONDict | None:
     if rows is None:
         return markup
     if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request("can't parse inline keyboard: field \"inline_keyboard\" must be an Array")
+        raise bad_request('can\'t parse inline keyboard: field "inline_keyboard" must be an Array')
     for row in rows:
         for button in row:
             check_button(button)
@@ -497,9 +497,7 @@ def parse_part(part: bytes) -> tuple[dict[str, str], bytes]:
     return fields, data.removesuffix(b"\r\n")
 
 
-def parse_multipart(
-    body: bytes, boundary: str
-) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+def parse_multipart(body: bytes, boundary: str) -> tuple[dict[str, str], dict[str, UploadedFile]]:
     params: dict[str, str] = {}
     files: dict[str, UploadedFile] = {}
     for part in body.split(b"--" + boundary.encode())[1:]:
@@ -515,9 +513,7 @@ def parse_multipart(
     return params, files
 
 
-def decode_body(
-    content_type: str, body: bytes
-) -> tuple[dict[str, str], dict[str, UploadedFile]]:
+def decode_body(content_type: str, body: bytes) -> tuple[dict[str, str], dict[str, UploadedFile]]:
     mime, params = header_params(content_type or "application/x-www-form-urlencoded")
     if mime == "multipart/form-data":
         return parse_multipart(body, params.get("boundary", ""))
@@ -1178,7 +1174,9 @@ class FakeBotApi:
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
         plain, entities = render_limited(
-            request.text("text") or "", request.text("parse_mode"), MESSAGE_LIMIT,
+            request.text("text") or "",
+            request.text("parse_mode"),
+            MESSAGE_LIMIT,
             "message is too long",
         )
         if not plain:
@@ -1230,7 +1228,9 @@ class FakeBotApi:
         chat_id = self._target_chat(request)
         upload, document = self._document(request)
         caption, entities = render_limited(
-            request.text("caption") or "", request.text("parse_mode"), CAPTION_LIMIT,
+            request.text("caption") or "",
+            request.text("parse_mode"),
+            CAPTION_LIMIT,
             "message caption is too long",
         )
         markup = decode_reply_markup(request.text("reply_markup"))
@@ -1265,8 +1265,11 @@ class FakeBotApi:
             return known, self._file_meta(reference, known)
         if reference and reference.startswith(("http://", "https://")):
             name = urlsplit(reference).path.rsplit("/", 1)[-1] or "file"
-            return None, {"file_id": f"url-{name}", "file_unique_id": f"url-{name}",
-                          "file_name": name}
+            return None, {
+                "file_id": f"url-{name}",
+                "file_unique_id": f"url-{name}",
+                "file_name": name,
+            }
         if reference:
             raise bad_request("wrong file identifier/HTTP URL specified")
         raise bad_request("there is no document in the request")

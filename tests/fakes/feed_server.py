@@ -39,7 +39,8 @@ class FeedServer:
     url: str = ""
 
     def serve_feed(self, query: str, fixture: str | bytes) -> None:
-        self.feeds[query] = fixture if isinstance(fixture, bytes) else (ARXIV / fixture).read_bytes()
+        body = fixture if isinstance(fixture, bytes) else (ARXIV / fixture).read_bytes()
+        self.feeds[query] = body
 
     def serve_api(self, ids: str, fixture: str, status: int = 200) -> None:
         self.api[ids] = (status, (ARXIV / fixture).read_bytes())

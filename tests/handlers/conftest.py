@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Harness, harness, llm_harness  # noqa: F401
+from tests.harness import Harness
 
 EMPTY_FEED = (
     Path(__file__).parent.parent / "fixtures" / "arxiv" / "rss2-empty-test-archive-2024-11-28.xml"

@@ -1,4 +1,4 @@
-"""What a user sees of /start, /help, /subscribe, /unsubscribe and /list, in private and in groups."""
+"""What a user sees of /start, /help, /subscribe, /unsubscribe and /list, private and group."""
 
 from __future__ import annotations
 
