@@ -34,5 +34,8 @@ def setup_logging(secrets: Iterable[str], level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler", "sqlitedict", "hpack"):
+    for noisy in ("httpx", "httpcore", "sqlitedict", "hpack"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # APScheduler warns at every check that finds the previous one still running (a long
+    # delivery pass): expected here, so only its errors are logged.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
