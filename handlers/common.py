@@ -202,6 +202,16 @@ async def refuse_change(update: Update, context: Context) -> None:
         await reply(update, context, text)
 
 
+async def admin_button(update: Update, context: Context) -> CallbackQuery | None:
+    """The pressed button's query when its sender may change this chat; else refused, None."""
+    query = update.callback_query
+    assert query is not None and query.data is not None, "registered for callback queries"
+    if not await may_change(update, context):
+        await refuse_change(update, context)
+        return None
+    return query
+
+
 def feed_names(engine: Engine) -> set[str]:
     """The feeds (categories, archives) the active chats need fetched right now."""
     queries = feed_queries(engine.store.all_chats(), engine.settings.keyword_scope)

@@ -70,22 +70,14 @@ async def paper_by_number(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expand the entry whose number button was pressed under a digest message."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    chat = await get_or_create_chat(update, context)
-    digest_number, number = _two_numbers(query.data)
+    chat, digest_number, number = await _pressed(update, context)
     digest = engine_of(context).store.get_digest(chat.chat_id, digest_number)
     await _expand(update, context, chat, digest, number)
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the page of a digest that a "More" (or "show again") button asks for."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    await query.answer()
-    chat = await get_or_create_chat(update, context)
-    digest_number, page = _two_numbers(query.data)
+    chat, digest_number, page = await _pressed(update, context)
     engine = engine_of(context)
     digest = engine.store.get_digest(chat.chat_id, digest_number)
     if digest is None or not 1 <= page <= page_count(digest):
@@ -175,6 +167,10 @@ async def _send_parts(
             return
 
 
-def _two_numbers(data: str) -> tuple[int, int]:
-    _, first, second = data.split(":")
-    return int(first), int(second)
+async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Chat, int, int]:
+    """Answer a pressed digest button; its chat and the two numbers in "p:<digest>:<n>"."""
+    query = update.callback_query
+    assert query is not None and query.data is not None, "registered for callback queries"
+    await query.answer()
+    _, first, second = query.data.split(":")
+    return await get_or_create_chat(update, context), int(first), int(second)

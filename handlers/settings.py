@@ -16,6 +16,7 @@ from bot.config import parse_hhmm, valid_timezone
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
 from handlers.common import (
+    admin_button,
     args_text,
     chat_or_default,
     clock_now,
@@ -276,10 +277,8 @@ async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Toggle the setting whose button was pressed and edit the settings screen in place."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if not await may_change(update, context):
-        await refuse_change(update, context)
+    query = await admin_button(update, context)
+    if query is None or query.data is None:
         return
     field = TOGGLES.get(query.data.removeprefix(SETTINGS_PREFIX))
     chat = await get_or_create_chat(update, context)

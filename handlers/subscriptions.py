@@ -16,6 +16,7 @@ from bot.select import chat_topics
 from bot.taxonomy import category_name
 from bot.topics import Topic, parse_topic_string, parse_topics
 from handlers.common import (
+    admin_button,
     args_text,
     chat_or_default,
     clock_now,
@@ -236,10 +237,8 @@ async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remove the topic whose button was pressed and edit the list to what is left."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    if not await may_change(update, context):
-        await refuse_change(update, context)
+    query = await admin_button(update, context)
+    if query is None or query.data is None:
         return
     chat = await get_or_create_chat(update, context)
     token = query.data.removeprefix(REMOVE_PREFIX)
