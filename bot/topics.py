@@ -17,7 +17,6 @@ from bot.taxonomy import (
     equivalents,
     is_active_category,
     known_names,
-    same_category,
     suggest,
 )
 
@@ -195,12 +194,11 @@ def _hyphenated_ids() -> tuple[str, ...]:
 def topic_matches(topic: Topic, paper: Paper) -> bool:
     """Whether a paper matches a topic (an exclusion "matches" when its phrase occurs)."""
     if topic.kind == "category":
-        return any(same_category(topic.value, c) for c in paper.categories)
+        return _category_key(topic.value) in _categories(paper.categories)
     if topic.kind == "archive":
         return topic.value in _archives(paper.categories)
     if topic.kind in ("phrase", "exclude"):
-        pattern = _phrase_pattern(topic.value)
-        return bool(pattern.search(paper.title) or pattern.search(paper.abstract))
+        return _phrase_in(topic.value, paper.title, paper.abstract)
     if topic.kind == "author":
         return any(author_matches(topic.value, author) for author in paper.authors)
     raise ValueError(f"unknown topic kind: {topic.kind!r}")
@@ -210,6 +208,23 @@ def topic_matches(topic: Topic, paper: Paper) -> bool:
 def _archives(categories: tuple[str, ...]) -> frozenset[str]:
     """Every archive a paper is listed in, through aliases (cs.IT is listed in math too)."""
     return frozenset(archive_of(name) for c in categories for name in equivalents(c))
+
+
+def _category_key(name: str) -> str:
+    return canonical_category(name) or name.lower()
+
+
+@lru_cache(maxsize=4096)
+def _categories(categories: tuple[str, ...]) -> frozenset[str]:
+    """A paper's categories as canonical ids (aliases and old names followed), for look-ups."""
+    return frozenset(_category_key(c) for c in categories)
+
+
+@lru_cache(maxsize=65536)
+def _phrase_in(phrase: str, title: str, abstract: str) -> bool:
+    """Whether the phrase occurs in title or abstract; cached, as chats share phrases."""
+    pattern = _phrase_pattern(phrase)
+    return bool(pattern.search(title) or pattern.search(abstract))
 
 
 @lru_cache(maxsize=4096)
