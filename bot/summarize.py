@@ -9,8 +9,9 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from bot.answers import MATH
 from bot.errors import SummarizeError
-from bot.llm import MATH, LLMSummarizer, LLMUnavailable
+from bot.llm import LLMSummarizer, LLMUnavailable
 from bot.models import Paper, Summary
 from bot.store import Store
 

@@ -1,0 +1,1 @@
+"""The test suite: offline, against loopback arXiv, LLM and Telegram servers."""

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from bot.answers import check_answer, language_name
 from bot.errors import SummarizeError
-from bot.llm import LLMSummarizer, build_messages, check_answer, language_name
+from bot.llm import LLMSummarizer, build_messages
 from bot.models import Paper
 
 if TYPE_CHECKING:

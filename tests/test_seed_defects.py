@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from bot.answers import check_answer
 from bot.clean import clean_abstract, clean_title, normalize_arxiv_id
-from bot.llm import check_answer
 from bot.markdown import render_markdown
 from bot.models import Paper, Summary
 from bot.render import Entry, render_paper

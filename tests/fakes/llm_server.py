@@ -13,7 +13,7 @@ from typing import Any, Self
 
 import pytest
 
-from bot.llm import ENGLISH_STOPWORDS
+from bot.answers import ENGLISH_STOPWORDS
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
 #   ("translate",)              a valid answer in the asked language (the default)
