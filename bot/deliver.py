@@ -50,7 +50,25 @@ def digest_keyboard(
 
 
 async def send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
-    """Send one page of a stored digest; page 1 resumes after the parts a crash left sent."""
+    """Send one page of a stored digest; page 1 resumes after the parts a crash left sent.
+
+    An undelivered first page has one sender at a time (a /digest and the scheduler's resume
+    may both reach it), and it starts from what the store says was sent, not from a stale copy.
+    """
+    if page != 1 or digest.done:
+        return await _send_page(bot, engine, digest, page)
+    key = (digest.chat_id, digest.number)
+    current = engine.store.get_digest(*key) or digest
+    if key in engine.delivering or current.done:
+        return current
+    engine.delivering.add(key)
+    try:
+        return await _send_page(bot, engine, current, page)
+    finally:
+        engine.delivering.discard(key)
+
+
+async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
     slices = page_slices(len(digest.paper_ids), digest.limit)
     numbers = [index + 1 for index in slices[page - 1]]
     entries = await digest_entries(engine, digest, numbers)

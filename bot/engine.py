@@ -26,6 +26,8 @@ class Engine:
     summaries: SummaryService
     http: httpx.AsyncClient
     fetch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # (chat id, digest number) of first pages being sent now: one sender per digest at a time
+    delivering: set[tuple[int, int]] = field(default_factory=set)
 
 
 def make_summary_service(

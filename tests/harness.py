@@ -141,15 +141,24 @@ class Harness:
             return self.api.messages_to(chat_id)[before:]
         await self.api.wait_for_messages(chat_id, before + (expect or 1), timeout=15)
         if expect is None:
-            await self.quiet(chat_id)
+            await self.idle()
         return self.api.messages_to(chat_id)[before:]
 
-    async def quiet(self, chat_id: int, for_seconds: float = 0.5) -> None:
-        """Wait until the bot has sent nothing to `chat_id` for a moment."""
-        count = -1
-        while count != len(self.api.messages_to(chat_id)):
-            count = len(self.api.messages_to(chat_id))
-            await asyncio.sleep(for_seconds)
+    def _busy(self) -> bool:
+        processor = self.app.update_processor
+        return bool(
+            self.api.pending_updates  # not yet taken and confirmed by the bot
+            or not self.app.update_queue.empty()
+            or processor.current_concurrent_updates
+        )
+
+    async def idle(self, timeout: float = 15.0) -> None:
+        """Wait until the bot has handled every update sent so far (checked twice, apart)."""
+        async with asyncio.timeout(timeout):
+            calm = 0
+            while calm < 2:
+                calm = 0 if self._busy() else calm + 1
+                await asyncio.sleep(0.05)
 
     async def wait_until(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
         async with asyncio.timeout(timeout):

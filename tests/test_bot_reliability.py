@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
+from bot.deliver import send_page
+from bot.pipeline import make_digest
 from bot.store import Store
 from tests.harness import Harness
 
@@ -134,3 +137,23 @@ async def test_two_chats_with_overlapping_topics_share_requests_and_llm_calls(ll
     assert set(digest_of(h, 11).paper_ids) & set(digest_of(h, 12).paper_ids)
     assert len(h.llm.requests_for("zh")) == len(papers)  # once per paper and language
     assert h.api.rejections == []
+
+
+async def test_two_senders_of_one_digest_send_each_message_once(h):
+    await h.start()
+    await subscribe(h, 9, "cs", time="asap")
+    await h.api.wait_for(lambda: delivered(h, 9))
+    chat = h.engine.store.get_chat(9).with_changes(last_announced="", time="08:30")
+    h.engine.store.put_chat(chat)
+    h.engine.store.put_digest(digest_of(h, 9).with_changes(done=True))
+    fresh = await make_digest(h.engine, chat.with_changes(topics=("hep-th",)))
+    assert fresh is not None
+    before = len(h.api.messages_to(9))
+    # a /digest and the scheduler's resume reach the same undelivered digest at once
+    await asyncio.gather(
+        send_page(h.app.bot, h.engine, fresh, 1), send_page(h.app.bot, h.engine, fresh, 1)
+    )
+    await send_page(h.app.bot, h.engine, fresh, 1)  # a stale copy, after it was delivered
+    sent = h.api.messages_to(9)[before:]
+    assert len(sent) == digest_of(h, 9).parts_sent
+    assert len({m["text"] for m in sent}) == len(sent)
