@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,10 @@ class Engine:
     fetch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # (chat id, digest number) of first pages being sent now: one sender per digest at a time
     delivering: set[tuple[int, int]] = field(default_factory=set)
+    # one digest being made per chat at a time (a /digest and the scheduler may meet)
+    chat_locks: defaultdict[int, asyncio.Lock] = field(
+        default_factory=lambda: defaultdict(asyncio.Lock)
+    )
 
 
 def make_summary_service(

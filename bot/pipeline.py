@@ -148,8 +148,15 @@ async def make_digest(
 ) -> Digest | None:
     """Build and store this chat's next digest, its summaries ready; None when nothing is new.
 
-    Chats handled in one pass share `candidates`, so the store's papers are read once.
+    Chats handled in one pass share `candidates`, so the store's papers are read once. Two
+    callers for one chat (a /digest during the scheduled delivery) take turns: the second finds
+    the first's papers already sent.
     """
+    async with engine.chat_locks[chat.chat_id]:
+        return await _make_digest(engine, chat, candidates)
+
+
+async def _make_digest(engine: Engine, chat: Chat, candidates: Candidates | None) -> Digest | None:
     papers = pending_papers(engine.store, chat, candidates)
     if not papers:
         return None

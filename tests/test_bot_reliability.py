@@ -157,3 +157,13 @@ async def test_two_senders_of_one_digest_send_each_message_once(h):
     sent = h.api.messages_to(9)[before:]
     assert len(sent) == digest_of(h, 9).parts_sent
     assert len({m["text"] for m in sent}) == len(sent)
+
+
+async def test_a_digest_asked_for_during_the_scheduled_one_repeats_no_paper(llm_harness):
+    h = llm_harness
+    await h.start()
+    await subscribe(h, 10, "hep-th")
+    await h.say(10, "/lang ja")  # no summary in Japanese yet: making a digest waits on the LLM
+    chat = h.engine.store.get_chat(10)
+    made = await asyncio.gather(make_digest(h.engine, chat), make_digest(h.engine, chat))
+    assert sum(digest is not None for digest in made) == 1
