@@ -103,7 +103,7 @@ def feed_queries(
     for chat in chats:
         if chat.active:
             names |= chat_feeds(chat_topics(chat.topics), keyword_scope)
-    return _join(sorted(_without_covered(names)), max_len)
+    return join_feeds(sorted(_without_covered(names)), max_len)
 
 
 def _without_covered(names: set[str]) -> set[str]:
@@ -112,7 +112,7 @@ def _without_covered(names: set[str]) -> set[str]:
     return {n for n in names if n in archives or archive_of(n) not in archives}
 
 
-def _join(names: Sequence[str], max_len: int) -> list[str]:
+def join_feeds(names: Sequence[str], max_len: int = DEFAULT_MAX_QUERY_LEN) -> list[str]:
     """Names joined with "+" into as few queries as fit in `max_len` characters each."""
     queries: list[str] = []
     current = ""

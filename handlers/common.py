@@ -18,7 +18,7 @@ from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
 from bot.scheduler import Scheduler, next_slot
-from bot.select import DEFAULT_MAX_QUERY_LEN, feed_queries
+from bot.select import feed_queries, join_feeds
 
 log = logging.getLogger(__name__)
 
@@ -223,12 +223,7 @@ def fetch_new_feeds(context: Context, before: set[str]) -> None:
     new = sorted(feed_names(engine_of(context)) - before)
     if not new:
         return
-    queries: list[str] = []
-    for name in new:
-        if queries and len(queries[-1]) + 1 + len(name) <= DEFAULT_MAX_QUERY_LEN:
-            queries[-1] += "+" + name
-        else:
-            queries.append(name)
+    queries = join_feeds(new)
     log.info("fetching new feed(s) now: %s", ", ".join(queries))
     context.application.create_task(scheduler_of(context).fetch(queries), name="fetch-new-feeds")
 
