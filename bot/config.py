@@ -6,13 +6,15 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config" / "default.toml"
+DEFAULT_FILE = resources.files("bot.defaults").joinpath("default.toml")  # config/default.toml
 
 # environment variable -> (section, key)
 ENVIRONMENT = {
@@ -81,7 +83,7 @@ def load_settings(
     return _build(layers, secrets)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Traversable) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

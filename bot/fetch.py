@@ -139,7 +139,7 @@ class ArxivClient:
         server = _retry_after_seconds(retry_after)
         if server is not None:
             return min(server, MAX_RETRY_AFTER)
-        return self.backoff * (2**attempt)
+        return self.backoff * 2.0**attempt
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

@@ -1,0 +1,40 @@
+"""The layer contracts in pyproject.toml cover every module of bot/ (engine or shell, never neither)."""
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHELL_AND_ENTRY = {"bot.app", "bot.scheduler", "bot.deliver", "bot.cli"}
+
+
+def contracts() -> list[dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return config["tool"]["importlinter"]["contracts"]
+
+
+def bot_modules() -> set[str]:
+    names = set()
+    for path in (ROOT / "bot").glob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            continue
+        names.add(".".join(parts))
+    for package in (ROOT / "bot").glob("*/__init__.py"):  # code subpackages (bot.store, ...)
+        if any(p.name != "__init__.py" for p in package.parent.glob("*.py")):
+            names.add(f"bot.{package.parent.name}")
+    return names - {"bot"}
+
+
+def test_every_module_of_bot_is_engine_or_shell():
+    engine = set(contracts()[0]["source_modules"])
+    forbidden = set(contracts()[0]["forbidden_modules"])
+    unlisted = bot_modules() - engine - SHELL_AND_ENTRY
+    assert not unlisted, f"add these to the engine contract or to the shell: {sorted(unlisted)}"
+    assert "telegram" in forbidden and "handlers" in forbidden
+    assert engine.isdisjoint(SHELL_AND_ENTRY)
+
+
+def test_every_handler_module_is_in_the_independence_contract():
+    listed = set(contracts()[1]["modules"])
+    modules = {f"handlers.{p.stem}" for p in (ROOT / "handlers").glob("*.py")}
+    assert modules - {"handlers.__init__", "handlers.common"} == listed
