@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import threading
@@ -141,6 +142,7 @@ class Hold:
     requests: int = 0
 
 
+@functools.lru_cache(maxsize=2)
 def gzip_bomb(unpacked_bytes: int) -> bytes:
     """Gzip of `unpacked_bytes` spaces, built a megabyte at a time (never whole in memory)."""
     packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
