@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--lang", default="en", help="language of TL;DRs and translations")
     show.add_argument("--format", default="text", choices=FORMATS)
     show.add_argument("--limit", type=_positive, default=0, metavar="N", help="at most N papers")
+    show.add_argument(
+        "--replacements", action="store_true", help="include replaced papers, as opted-in chats do"
+    )
     return parser
 
 
@@ -72,7 +75,12 @@ async def _one_shot(args: argparse.Namespace, settings: Settings) -> int:
             print(report.line())
             return 1 if report.failed else 0
         request = PreviewRequest(
-            tuple(args.topics), args.feed, args.lang.strip().lower(), args.format, args.limit
+            tuple(args.topics),
+            args.feed,
+            args.lang.strip().lower(),
+            args.format,
+            args.limit,
+            args.replacements,
         )
         sys.stdout.write((await preview(engine, request)).rstrip("\n") + "\n")
         return 0

@@ -41,6 +41,7 @@ class Settings:
     arxiv_timeout: float = 30.0
     arxiv_retries: int = 3
     arxiv_backoff: float = 10.0
+    arxiv_max_response_bytes: int = 16_000_000
     fetch_every_minutes: float = 60.0
     check_every_seconds: float = 30.0
     chat_interval: float = 1.0
@@ -112,6 +113,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         arxiv_timeout=read.number("arxiv", "timeout", minimum=0.1),
         arxiv_retries=int(read.number("arxiv", "retries", minimum=0)),
         arxiv_backoff=read.number("arxiv", "backoff", minimum=0),
+        arxiv_max_response_bytes=int(read.number("arxiv", "max_response_bytes", minimum=1024)),
         fetch_every_minutes=read.number("arxiv", "fetch_every_minutes", minimum=1),
         keyword_scope=read.strings("arxiv", "keyword_scope"),
         check_every_seconds=read.number("schedule", "check_every_seconds", minimum=0.05),

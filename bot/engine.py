@@ -70,6 +70,7 @@ def open_engine_now(settings: Settings) -> Engine:
         retries=settings.arxiv_retries,
         backoff=settings.arxiv_backoff,
         timeout=settings.arxiv_timeout,
+        max_response_bytes=settings.arxiv_max_response_bytes,
     )
     return Engine(settings, store, arxiv, make_summary_service(settings, store, http), http)
 

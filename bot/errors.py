@@ -13,6 +13,16 @@ class FetchError(DigestError):
     """arXiv could not be reached, or kept failing after the retries."""
 
 
+class ResponseTooLargeError(FetchError):
+    """An answer from arXiv grew past `arxiv.max_response_bytes` once decoded; its read stopped."""
+
+    def __init__(self, url: str, limit: int, received: int) -> None:
+        self.url = url
+        self.limit = limit
+        self.received = received  # decoded bytes read before the read stopped
+        super().__init__(f"arXiv's answer for {url} is too large (over {limit:,} bytes); not read")
+
+
 class FeedError(DigestError):
     """A feed or API answer could not be read as papers (malformed, or an error feed)."""
 

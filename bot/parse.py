@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 ERROR_FEED_TITLE = "Feed error for query"  # rss.arxiv.org's title for a feed it cannot serve
 API_ERROR_ID = "arxiv.org/api/errors"  # the id of the one entry in an API error answer
+_HTML_START = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
 _CLOSING_TAGS = (b"</item>", b"</entry>", b"</channel>", b"</rss>", b"</feed>")
 
 Document = Any  # feedparser.FeedParserDict, untyped
@@ -118,9 +121,21 @@ def _describe(content: bytes) -> str:
     """A short, printable description of bytes that should have been a feed."""
     if not content.strip():
         return "the answer was empty"
+    page = _html_title(content)
+    if page is not None:
+        return f"an HTML page ({page!r})" if page else "an HTML page"
     start = content.strip()[:60].decode("utf-8", "replace")
     printable = "".join(char if char.isprintable() else " " for char in start)
     return f"{len(content)} bytes starting {collapse_whitespace(printable)!r}"
+
+
+def _html_title(content: bytes) -> str | None:
+    """The title of an HTML page (an error page, say), "" if it has none; None if not HTML."""
+    head = content[:4096].decode("utf-8", "replace")
+    if not _HTML_START.match(head):
+        return None
+    title = _HTML_TITLE.search(head)
+    return collapse_whitespace(title.group(1))[:80] if title else ""
 
 
 def _error_feed_message(title: str, description: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -70,8 +71,8 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
     )
     if response.unchanged:
         return None
-    feed = parse_feed(response.content)
-    added = engine.store.put_papers(feed.papers)
+    feed = await asyncio.to_thread(parse_feed, response.content)  # seconds for a big feed
+    added = await asyncio.to_thread(engine.store.put_papers, feed.papers)
     # The validators are saved after the papers: a kill in between costs a refetch, not papers.
     engine.store.put_feed_state(
         query,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -12,7 +13,7 @@ from telegram.ext import ContextTypes
 from bot.clean import normalize_arxiv_id
 from bot.deliver import page_callback, page_count, send_html, send_page
 from bot.engine import Engine
-from bot.errors import FeedError, FetchError
+from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.markdown import render_markdown
 from bot.models import Chat, Digest, Paper
@@ -21,6 +22,7 @@ from bot.pipeline import digest_entries, make_digest
 from bot.render import DigestHeader, Entry, render_empty, render_paper
 from handlers.common import args_text, engine_of, get_or_create_chat, reply
 
+log = logging.getLogger(__name__)
 NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
 
 
@@ -147,12 +149,19 @@ async def _expand_id(
 
 
 async def _look_up(engine: Engine, paper_id: str) -> Paper | str:
-    """The paper from the arXiv API, or the catalog key of what went wrong."""
+    """The paper from the arXiv API, or the catalog key of what went wrong.
+
+    "No such paper" only when arXiv answered a result without entries; an answer that is not
+    one (an HTML error page, junk, an error entry, too large) says arXiv answered an error.
+    """
     try:
-        papers = parse_api(await engine.arxiv.fetch_ids([paper_id]))
-    except FeedError:
-        return "reading.unknown_id"
-    except FetchError:
+        answer = await engine.arxiv.fetch_ids([paper_id])
+        papers = await asyncio.to_thread(parse_api, answer)
+    except (FeedError, ResponseTooLargeError) as error:
+        log.warning("look-up of %s: %s", paper_id, error)
+        return "reading.arxiv_error"
+    except FetchError as error:
+        log.warning("look-up of %s: %s", paper_id, error)
         return "reading.arxiv_down"
     return papers[0] if papers else "reading.unknown_id"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.parse import parse_feed
 from tests.conftest import ARXIV, FIXTURES
 
 QUANT = str(ARXIV / "rss2-quant-ph-2025-04-28.xml")
@@ -145,6 +146,26 @@ def test_offline_text_preview_of_a_topic(env, capsys):
     assert status == 0, err
     assert re.search(r"^\[1\] ", out, re.MULTILINE) and "[4] " not in out
     assert "https://arxiv.org/abs/" in out
+
+
+def announced_as(kinds: tuple[str, ...]) -> set[str]:
+    """The abstract links of the quant-ph fixture's papers announced as one of `kinds`."""
+    papers = parse_feed(Path(QUANT).read_bytes()).papers
+    return {paper.abs_url for paper in papers if paper.announce_type in kinds}
+
+
+def test_preview_without_topic_leaves_replacements_out_as_the_digest_does(env, capsys):
+    status, out, err = run(capsys, "preview", "--feed", QUANT, "--format", "html")
+    assert status == 0, err
+    assert all(url in out for url in announced_as(("new", "cross")))
+    replaced = announced_as(("replace", "replace-cross"))
+    assert replaced and not any(url in out for url in replaced)
+
+
+def test_preview_with_replacements_shows_them_too(env, capsys):
+    status, out, err = run(capsys, "preview", "--feed", QUANT, "--format", "html", "--replacements")
+    assert status == 0, err
+    assert all(url in out for url in announced_as(("new", "cross", "replace", "replace-cross")))
 
 
 def test_html_preview_is_what_telegram_gets(env, capsys):

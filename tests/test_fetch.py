@@ -1,12 +1,13 @@
 """What the bot asks of arXiv: polite, conditional, retried, and failing with one clear error."""
 
 import time
+import tracemalloc
 
 import httpx
 import pytest
 
-from bot.errors import FetchError
-from bot.fetch import ArxivClient
+from bot.errors import FetchError, ResponseTooLargeError
+from bot.fetch import CHUNK, ArxivClient
 
 QUANT = "rss2-quant-ph-2025-04-28.xml"
 
@@ -85,3 +86,48 @@ async def test_api_lookup_by_id_returns_the_atom_answer_even_for_a_400(feed_serv
         body = await client(feed_server, http).fetch_ids(["abc"])
     assert b"incorrect_id_format_for_abc" in body
     assert feed_server.requests[0].query["id_list"] == ["abc"]
+
+
+async def test_a_gzip_encoded_feed_arrives_unpacked(feed_server, arxiv_fixture):
+    feed_server.serve_gzip("quant-ph", arxiv_fixture(QUANT))
+    async with httpx.AsyncClient() as http:
+        response = await client(feed_server, http).fetch_feed("quant-ph")
+    assert response.content == arxiv_fixture(QUANT)
+
+
+async def test_a_gzip_bomb_is_dropped_at_the_cap_without_unpacking_it_whole(feed_server):
+    cap = 1_000_000
+    feed_server.serve_bomb("cs.AI", unpacked_bytes=100_000_000)
+    async with httpx.AsyncClient() as http:
+        arxiv = client(feed_server, http, max_response_bytes=cap)
+        tracemalloc.start()
+        try:
+            with pytest.raises(ResponseTooLargeError, match="too large") as raised:
+                await arxiv.fetch_feed("cs.AI")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert cap < raised.value.received <= cap + CHUNK  # the read stopped one chunk past the cap
+    assert peak < 4 * cap  # never the 100 MB the body unpacks to
+    assert len(feed_server.requests) == 1  # too large is final: not asked again
+
+
+async def test_a_plain_answer_past_the_cap_is_dropped_too(feed_server):
+    feed_server.serve_feed("cs.AI", b"<rss>" + b" " * 300_000)
+    async with httpx.AsyncClient() as http:
+        with pytest.raises(ResponseTooLargeError) as raised:
+            await client(feed_server, http, max_response_bytes=100_000).fetch_feed("cs.AI")
+    assert raised.value.received <= 100_000 + CHUNK
+
+
+async def test_an_answer_that_never_finishes_is_retried_then_a_fetch_error(feed_server):
+    feed_server.serve_feed("quant-ph", QUANT)
+    held = feed_server.hold("quant-ph")
+    try:
+        async with httpx.AsyncClient() as http:
+            arxiv = client(feed_server, http, retries=1, timeout=0.3)
+            with pytest.raises(FetchError, match="no whole answer within 0.3 s"):
+                await arxiv.fetch_feed("quant-ph")
+    finally:
+        held.release.set()
+    assert held.requests == 2

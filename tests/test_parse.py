@@ -125,6 +125,15 @@ def test_bytes_that_are_no_feed_raise_feed_error(parse, junk: bytes) -> None:
         parse(junk)
 
 
+@pytest.mark.parametrize("parse", [parse_feed, parse_api])
+def test_an_html_error_page_is_named_by_its_title(parse) -> None:
+    """An operator reads which page arXiv (or a proxy) sent instead of a feed."""
+    page = b"<!DOCTYPE html>\n<html><head><title>502  Bad\n Gateway</title></head><body/></html>"
+    with pytest.raises(FeedError) as raised:
+        parse(page)
+    assert str(raised.value) == "Not an RSS or Atom feed: an HTML page ('502 Bad Gateway')"
+
+
 def test_empty_feed_is_a_day_without_papers() -> None:
     """A day with nothing announced is an empty digest, not an error."""
     result = feed(RSS_EMPTY)

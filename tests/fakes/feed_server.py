@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import hashlib
 import threading
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +40,8 @@ class FeedServer:
     requests: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+    extra_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # by query or API ids
+    holds: dict[str, Hold] = field(default_factory=dict)  # by request path
 
     def serve_feed(self, query: str, fixture: str | bytes) -> None:
         body = fixture if isinstance(fixture, bytes) else (ARXIV / fixture).read_bytes()
@@ -48,6 +53,33 @@ class FeedServer:
     def fail_next(self, *statuses: int) -> None:
         """The next requests answer these statuses (e.g. 503, 429) before normal service resumes."""
         self.faults.extend(statuses)
+
+    def serve_gzip(self, query: str, body: bytes) -> None:
+        """Serve a feed gzip-encoded (Content-Encoding: gzip), as a proxy or CDN may."""
+        self.feeds[query] = gzip.compress(body)
+        self.extra_headers[query] = {"Content-Encoding": "gzip"}
+
+    def serve_bomb(self, query: str, unpacked_bytes: int = 100_000_000) -> None:
+        """A small gzip body that unpacks to `unpacked_bytes` (100 MB: about 100 KB on the wire)."""
+        self.feeds[query] = gzip_bomb(unpacked_bytes)
+        self.extra_headers[query] = {"Content-Encoding": "gzip"}
+
+    def serve_html(self, query: str, page: bytes = b"") -> None:
+        """Answer a feed with an HTML page (a proxy's or arXiv's error page)."""
+        self.feeds[query] = page or HTML_ERROR_PAGE
+        self.extra_headers[query] = {"Content-Type": "text/html; charset=utf-8"}
+
+    def serve_api_body(
+        self, ids: str, body: bytes, status: int = 200, content_type: str = "text/html"
+    ) -> None:
+        """Answer an API look-up with these bytes (an HTML error page, junk, ...)."""
+        self.api[ids] = (status, body)
+        self.extra_headers[ids] = {"Content-Type": content_type}
+
+    def hold(self, query: str) -> Hold:
+        """Hold a feed's answer half sent until the test releases it (a slow arXiv)."""
+        self.holds["/rss/" + query] = Hold()
+        return self.holds["/rss/" + query]
 
     @property
     def rss_url(self) -> str:
@@ -73,7 +105,8 @@ class FeedServer:
             ids = seen.query.get("id_list", [""])[0]
             status, body = self.api.get(ids, (200, (ARXIV / EMPTY_API).read_bytes()))
             seen.status = status
-            return status, {"Content-Type": "application/atom+xml"}, body
+            headers = {"Content-Type": "application/atom+xml", **self.extra_headers.get(ids, {})}
+            return status, headers, body
         seen.status = 404
         return 404, {}, b"not found"
 
@@ -88,10 +121,42 @@ class FeedServer:
             seen.status = 304
             return 304, validators, b""
         seen.status = 200
-        return 200, {**validators, "Content-Type": "application/rss+xml"}, body
+        extra = self.extra_headers.get(query, {})
+        return 200, {**validators, "Content-Type": "application/rss+xml", **extra}, body
 
 
 EMPTY_API = "api-query-empty-id_list-0000.0000-2026-04-12.xml"
+HTML_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head>"
+    b"<body><h1>arXiv is temporarily unavailable</h1><p>Please try again later.</p></body></html>"
+)
+NOT_XML = b'{"error": "this is JSON, not a feed"}\x00\x89PNG\r\n'
+
+
+@dataclass
+class Hold:
+    """A feed answer held half sent: `started` once the first half is out, sent on `release`."""
+
+    started: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+    requests: int = 0
+
+
+@functools.lru_cache(maxsize=2)
+def gzip_bomb(unpacked_bytes: int) -> bytes:
+    """Gzip of `unpacked_bytes` spaces, built a megabyte at a time (never whole in memory)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    block, parts = b" " * 1_000_000, []
+    for start in range(0, unpacked_bytes, len(block)):
+        parts.append(packer.compress(block[: unpacked_bytes - start]))
+    parts.append(packer.flush())
+    return b"".join(parts)
+
+
+def truncated(fixture: str, keep: float = 0.5) -> bytes:
+    """The first `keep` of a recorded feed: a connection that dropped mid-feed, sent as whole."""
+    body = (ARXIV / fixture).read_bytes()
+    return body[: int(len(body) * keep)]
 
 
 def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
@@ -106,7 +171,22 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            hold = server.holds.get(parts.path) if status == 200 else None
+            if hold is not None:
+                self._send_held(hold, body)
+            else:
+                self.wfile.write(body)
+
+        def _send_held(self, hold: Hold, body: bytes) -> None:
+            try:
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                hold.requests += 1
+                hold.started.set()
+                hold.release.wait(timeout=30)
+                self.wfile.write(body[len(body) // 2 :])
+            except OSError:  # the client gave up waiting
+                pass
 
         def log_message(self, *args: object) -> None:
             pass
