@@ -145,7 +145,7 @@ def _math_flags(tokens: list[str]) -> list[bool]:
     dollars = [i for i, t in enumerate(tokens) if t == "$"]
     paired = set(dollars[: len(dollars) - len(dollars) % 2])
     flags, inside = [], False
-    for i, token in enumerate(tokens):
+    for i in range(len(tokens)):
         if i in paired:
             inside = not inside
             flags.append(True)
@@ -159,7 +159,7 @@ def _unpaired_braces(tokens: list[str], math: list[bool]) -> set[int]:
     unpaired: set[int] = set()
     open_at: list[int] = []
     for i, token in enumerate(tokens):
-        if tokens[i] == "$" or (i and math[i] != math[i - 1]):
+        if token == "$" or (i and math[i] != math[i - 1]):
             unpaired.update(open_at)
             open_at = []
         if token == "{":
