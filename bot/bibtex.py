@@ -16,7 +16,8 @@ Choices where arXiv data meets BibTeX:
 - Title words whose capitals a style must not lower (`BERT`, `ImageNet`, `5G`, `Cu2SO4`) are
   wrapped in braces; other words are left to the style.
 - Authors are " and "-joined as arXiv gives them ("First von Last", which BibTeX splits itself);
-  a collaboration (`ATLAS Collaboration`) is braced so it stays one name.
+  a collaboration (`ATLAS Collaboration`) or a name holding the word "and" is braced, so it
+  stays one name.
 - `doi`, `url` and `eprint` are verbatim fields in BibLaTeX, so they are not escaped.
 """
 
@@ -27,6 +28,7 @@ import unicodedata
 from collections.abc import Iterable
 
 import bibtexparser
+from bibtexparser.middlewares import default_unparse_stack
 from bibtexparser.model import Entry, Field
 
 from bot.models import Paper
@@ -41,12 +43,13 @@ _TEXT_ESCAPES = {
     "^": r"\^{}",
     "~": r"\textasciitilde{}",
 }
+_SPECIALS = re.compile(r"[\\{}$&%#_^~]")
 _MATH_ESCAPES = {"&": r"\&", "%": r"\%", "#": r"\#"}
 _BRACES = {
     False: {"{": r"\textbraceleft{}", "}": r"\textbraceright{}"},
     True: {"{": r"\lbrace ", "}": r"\rbrace "},
 }
-_COLLABORATION = re.compile(r"\b(collaboration|consortium|team|group|project)\b", re.IGNORECASE)
+_ONE_NAME = re.compile(r"\b(collaboration|consortium|team|group|project|and)\b", re.IGNORECASE)
 _NEW_ID = re.compile(r"(\d{2})(\d{2})\.\d{4,5}")
 _OLD_ID = re.compile(r"[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}")
 
@@ -89,6 +92,8 @@ def first_version_date(paper: Paper) -> tuple[str, int]:
 
 def tex_escape(text: str, *, protect_capitals: bool = False) -> str:
     """Text as a balanced BibTeX value: specials escaped, math kept, odd braces spelled out."""
+    if not protect_capitals and not _SPECIALS.search(text):
+        return text
     tokens = _TOKEN.findall(text)
     math = _math_flags(tokens)
     unpaired = _unpaired_braces(tokens, math)
@@ -121,12 +126,14 @@ def _entry(paper: Paper) -> Entry:
 def _write(library: bibtexparser.Library) -> str:
     layout = bibtexparser.BibtexFormat()
     layout.indent = "  "
-    return bibtexparser.write_string(library, bibtex_format=layout)
+    # The library is built for this one write, so the writer may change it in place.
+    in_place = default_unparse_stack(allow_inplace_modification=True)
+    return bibtexparser.write_string(library, unparse_stack=in_place, bibtex_format=layout)
 
 
 def _author(name: str) -> str:
     escaped = tex_escape(name)
-    return f"{{{escaped}}}" if _COLLABORATION.search(name) else escaped
+    return f"{{{escaped}}}" if _ONE_NAME.search(name) else escaped
 
 
 def _ascii_word(word: str) -> str:
