@@ -98,6 +98,8 @@ class Chat:
     last_announced: str = ""  # ISO date of the newest announcement day this chat was sent
     last_slot: str = ""  # ISO datetime (UTC) of the latest delivery time already handled
     is_group: bool = False
+    frequency: str = "daily"  # "daily" | "weekly", see bot.slots
+    weekday: int = 0  # the weekly digest's day, 0 Monday ... 6 Sunday
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,8 @@ import pytest
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllPrivateChats,
     ChatMemberAdministrator,
     ChatMemberMember,
     ChatMemberOwner,
@@ -30,6 +32,8 @@ from telegram.ext import (
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
+    filters,
 )
 
 from tests.fakes.bot_api import FakeBotApi, polling
@@ -37,6 +41,8 @@ from tests.fakes.bot_api import FakeBotApi, polling
 TOKEN = "123:ABC"
 CHAT = 4242
 GROUP = -1001234567890
+FORUM = -1009876543210
+CHANNEL = -1005555555555
 ASTRAL = "\U0001d53d"  # 𝔽, two UTF-16 code units
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -457,3 +463,176 @@ async def test_get_updates_wakes_on_push_and_honours_offset(fake_bot_api: FakeBo
     assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
     assert empty.json() == {"ok": True, "result": []}
     assert fake_bot_api.pending_updates == []
+
+
+# --- forum topics -------------------------------------------------------------------------
+
+
+async def test_a_command_in_a_topic_is_answered_in_that_topic(fake_bot_api: FakeBotApi) -> None:
+    seen: list[tuple[bool, int | None, str | None]] = []
+
+    async def here(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        assert message is not None and message.reply_to_message is not None
+        created = message.reply_to_message.forum_topic_created
+        seen.append((message.is_topic_message, message.message_thread_id, created and created.name))
+        await message.reply_text("digests come here")
+
+    app = make_app(fake_bot_api, CommandHandler("here", here))
+    papers = fake_bot_api.create_topic(FORUM, "Papers")
+    async with polling(app):
+        fake_bot_api.push_message(FORUM, "/here", user_id=7, message_thread_id=papers)
+        [reply] = await fake_bot_api.wait_for_messages(FORUM, 1)
+
+    assert seen == [(True, papers, "Papers")]
+    assert reply["message_thread_id"] == papers and reply["plain_text"] == "digests come here"
+    stored = fake_bot_api.message(FORUM, reply["message_id"])
+    assert stored is not None and stored["is_topic_message"] is True
+    assert stored["chat"]["is_forum"] is True
+
+
+async def test_messages_and_documents_go_to_the_topic_asked(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    fake_bot_api.make_forum(FORUM, title="Lab")
+    papers, talk = (
+        fake_bot_api.create_topic(FORUM, "Papers"),
+        fake_bot_api.create_topic(FORUM, "Talk"),
+    )
+    sent = await bot.send_message(FORUM, "digest", message_thread_id=papers)
+    document = await bot.send_document(FORUM, b"@misc{x}", filename="a.bib", message_thread_id=talk)
+    general = await bot.send_message(FORUM, "in General")
+    assert (sent.message_thread_id, sent.is_topic_message) == (papers, True)
+    assert document.message_thread_id == talk
+    assert general.message_thread_id is None and not general.is_topic_message
+    assert [m["message_thread_id"] for m in fake_bot_api.messages_to(FORUM)] == [papers, talk, None]
+    assert papers > 1 and talk > papers
+
+
+async def test_a_closed_topic_refuses_the_bot_unless_it_manages_topics(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    papers = fake_bot_api.create_topic(FORUM, "Papers")
+    fake_bot_api.close_topic(FORUM, papers)
+    with pytest.raises(BadRequest, match="Topic_closed"):
+        await bot.send_message(FORUM, "digest", message_thread_id=papers)
+    with pytest.raises(BadRequest, match="Topic_closed"):
+        await bot.send_document(FORUM, b"x", filename="a.bib", message_thread_id=papers)
+    fake_bot_api.make_forum(FORUM, bot_can_manage_topics=True)
+    assert (
+        await bot.send_message(FORUM, "digest", message_thread_id=papers)
+    ).message_thread_id == papers
+    fake_bot_api.make_forum(FORUM)
+    fake_bot_api.reopen_topic(FORUM, papers)
+    assert await bot.send_message(FORUM, "digest", message_thread_id=papers)
+    assert len(fake_bot_api.messages_to(FORUM)) == 2
+
+
+@pytest.mark.parametrize("chat", [FORUM, GROUP, CHAT])
+async def test_unknown_deleted_and_general_threads_are_not_found(
+    fake_bot_api: FakeBotApi, bot: Bot, chat: int
+) -> None:
+    papers = fake_bot_api.create_topic(FORUM, "Papers")
+    fake_bot_api.delete_topic(FORUM, papers)
+    for thread in (papers, 1, 999):
+        with pytest.raises(BadRequest, match="Message thread not found"):
+            await bot.send_message(chat, "digest", message_thread_id=thread)
+    assert fake_bot_api.messages_to(chat) == []
+    assert all(
+        e.description == "Bad Request: message thread not found" for e in fake_bot_api.errors
+    )
+
+
+async def test_a_reply_to_a_topic_message_lands_in_its_topic(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    papers = fake_bot_api.create_topic(FORUM, "Papers")
+    asked = fake_bot_api.push_message(FORUM, "3", user_id=7, message_thread_id=papers)
+    reply = await bot.send_message(FORUM, "paper 3", reply_to_message_id=asked["message_id"])
+    assert reply.message_thread_id == papers
+    assert reply.reply_to_message is not None and reply.reply_to_message.text == "3"
+    fake_bot_api.close_topic(FORUM, papers)
+    with pytest.raises(BadRequest, match="Topic_closed"):
+        await bot.send_message(FORUM, "paper 3", reply_to_message_id=asked["message_id"])
+
+
+# --- channels -----------------------------------------------------------------------------
+
+
+async def test_a_channel_post_has_the_channel_as_sender_and_no_user(
+    fake_bot_api: FakeBotApi,
+) -> None:
+    seen: list[tuple[str, bool, int | None, list[str]]] = []
+
+    async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        post = update.effective_message
+        assert post is not None and update.effective_chat is not None
+        sender = update.effective_sender
+        seen.append(
+            (
+                update.effective_chat.type,
+                update.effective_user is None and post.from_user is None,
+                sender.id if sender else None,
+                list(context.args or []),
+            )
+        )
+        await post.reply_text("subscribed")
+
+    posts = filters.UpdateType.CHANNEL_POSTS
+    app = make_app(fake_bot_api, CommandHandler("subscribe", subscribe, filters=posts))
+    async with polling(app):
+        fake_bot_api.push_channel_post(CHANNEL, "/subscribe cs.AI", title="Lab news")
+        [reply] = await fake_bot_api.wait_for_messages(CHANNEL, 1)
+
+    assert seen == [("channel", True, CHANNEL, ["cs.AI"])]
+    stored = fake_bot_api.message(CHANNEL, reply["message_id"])
+    assert stored is not None and "from" not in stored
+    assert stored["sender_chat"] == {"id": CHANNEL, "type": "channel", "title": "Lab news"}
+
+
+async def test_a_channel_post_is_not_a_message_update(fake_bot_api: FakeBotApi) -> None:
+    seen: list[str] = []
+
+    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        seen.append("message" if update.message else "channel_post")
+
+    app = make_app(fake_bot_api, CommandHandler("subscribe", record))
+    app.add_handler(MessageHandler(filters.UpdateType.CHANNEL_POST, record))
+    async with polling(app):
+        fake_bot_api.push_channel_post(CHANNEL, "/subscribe cs.AI", author_signature="Ada")
+        await fake_bot_api.wait_for(lambda: not fake_bot_api.pending_updates and seen)
+    assert seen == ["channel_post"]
+
+
+async def test_the_bot_edits_its_own_channel_post(fake_bot_api: FakeBotApi, bot: Bot) -> None:
+    fake_bot_api.push_channel_post(CHANNEL, "hello")
+    post = await bot.send_message(CHANNEL, "digest page 1")
+    assert post.from_user is None and post.sender_chat is not None
+    assert post.sender_chat.id == CHANNEL
+    await bot.edit_message_text("digest page 1, updated", CHANNEL, post.message_id)
+    stored = fake_bot_api.message(CHANNEL, post.message_id)
+    assert stored is not None and stored["text"] == "digest page 1, updated"
+    assert "from" not in stored
+
+
+# --- command menus ------------------------------------------------------------------------
+
+
+async def test_menus_are_kept_per_scope_and_language(fake_bot_api: FakeBotApi, bot: Bot) -> None:
+    private = BotCommandScopeAllPrivateChats()
+    admins = BotCommandScopeAllChatAdministrators()
+    await bot.set_my_commands([BotCommand("digest", "the digest now")])
+    await bot.set_my_commands(
+        [BotCommand("digest", "立即获取摘要")], scope=private, language_code="zh"
+    )
+    await bot.set_my_commands(
+        [BotCommand("digest", "the digest now"), BotCommand("here", "digests here")], scope=admins
+    )
+    [zh_private] = await bot.get_my_commands(scope=private, language_code="zh")
+    assert zh_private.description == "立即获取摘要"
+    assert await bot.get_my_commands(scope=private) == ()
+    assert [c.command for c in await bot.get_my_commands(scope=admins)] == ["digest", "here"]
+    assert await bot.get_my_commands(scope=admins, language_code="zh") == ()
+    assert [c["description"] for c in fake_bot_api.commands()] == ["the digest now"]
+    menu = fake_bot_api.commands(scope={"type": "all_private_chats"}, language_code="zh")
+    assert menu == [{"command": "digest", "description": "立即获取摘要"}]

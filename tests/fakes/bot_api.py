@@ -30,6 +30,8 @@ CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 DEFAULT_GROUP_USER_ID = 10_001
 LOOPBACK = "127.0.0.1,localhost"
+THREAD_NOT_FOUND = "message thread not found"
+TOPIC_CLOSED = "TOPIC_CLOSED"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
@@ -554,6 +556,17 @@ class Fault:
     retry_after: int | None
 
 
+@dataclass
+class ForumTopic:
+    """A topic of a forum supergroup; its id is the id of the service message that created it."""
+
+    message_thread_id: int
+    name: str
+    created: JSONDict  # the forum_topic_created service message
+    closed: bool = False
+    deleted: bool = False
+
+
 def default_chat_type(chat_id: int) -> str:
     if chat_id > 0:
         return "private"
@@ -613,6 +626,9 @@ class FakeBotApi:
         self._rejections: list[RecordedRequest] = []
         self._callback_answers: list[JSONDict] = []
         self._chat_actions: list[tuple[int, str]] = []
+        self._topics: dict[int, dict[int, ForumTopic]] = {}
+        self._topic_managers: set[int] = set()  # forums where the bot may post in closed topics
+        self._channel_posts_by_bot: set[tuple[int, int]] = set()
         self._methods: dict[str, Callable[[ApiRequest], Any]] = {
             name.lower(): handler for name, handler in self._method_table().items()
         }
@@ -681,8 +697,14 @@ class FakeBotApi:
         first_name: str | None = None,
         username: str | None = None,
         title: str | None = None,
+        message_thread_id: int | None = None,
     ) -> JSONDict:
-        """Queue an Update with a user's text Message; returns the Message."""
+        """Queue an Update with a user's text Message; returns the Message.
+
+        With `message_thread_id` the message is sent inside that topic of a forum (see
+        `create_topic`): it carries `is_topic_message`, and, when it replies to nothing else,
+        `reply_to_message` is the topic's creation message, as Telegram sends it.
+        """
         with self._cond:
             sender = self._sender(chat_id, user_id)
             user = self._remember_user(sender, first_name, username, language_code)
@@ -698,6 +720,8 @@ class FakeBotApi:
                 message["entities"] = entities
             if reply_to_message_id is not None:
                 message["reply_to_message"] = self._stored(chat_id, reply_to_message_id)
+            if message_thread_id is not None:
+                self._put_in_topic(message, self._open_topic(chat_id, message_thread_id))
             self._messages[(chat_id, message["message_id"])] = message
             self._enqueue({"message": message})
             return copy.deepcopy(message)
@@ -761,6 +785,36 @@ class FakeBotApi:
             self._enqueue({"my_chat_member": update})
             return copy.deepcopy(update)
 
+    def push_channel_post(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        title: str | None = None,
+        author_signature: str | None = None,
+    ) -> JSONDict:
+        """Queue a `channel_post` Update: a post in a channel, with no `from`, the channel as
+        `sender_chat` (and the poster's `author_signature` when the channel signs posts)."""
+        with self._cond:
+            known = self._chats.get(chat_id, {}).get("type") == "channel"
+            chat = self._remember_chat(
+                chat_id, "channel", {}, title or (None if known else f"Channel {abs(chat_id)}")
+            )
+            message: JSONDict = {
+                "message_id": self._next_message_id(chat_id),
+                "sender_chat": chat,
+                "chat": chat,
+                "date": int(time.time()),
+                "text": text,
+            }
+            if entities := command_entities(text):
+                message["entities"] = entities
+            if author_signature is not None:
+                message["author_signature"] = author_signature
+            self._messages[(chat_id, message["message_id"])] = message
+            self._enqueue({"channel_post": message})
+            return copy.deepcopy(message)
+
     # -- test-side: configuration --
 
     def set_admins(
@@ -792,6 +846,57 @@ class FakeBotApi:
         fault = Fault(status, description or fault_description(status, retry_after), retry_after)
         with self._cond:
             self._faults.setdefault(method.lower(), []).extend([fault] * times)
+
+    def make_forum(
+        self, chat_id: int, *, title: str | None = None, bot_can_manage_topics: bool = False
+    ) -> JSONDict:
+        """Make `chat_id` a supergroup with topics (`is_forum`); returns the Chat.
+
+        `bot_can_manage_topics` is the admin right that lets the bot post in closed topics.
+        """
+        with self._cond:
+            chat = self._remember_chat(chat_id, "supergroup", {}, title)
+            self._chats[chat_id]["is_forum"] = True
+            # Message 1 is the General topic's, so no topic gets message_thread_id 1.
+            self._message_ids[chat_id] = max(self._message_ids.get(chat_id, 0), 1)
+            (self._topic_managers.add if bot_can_manage_topics else self._topic_managers.discard)(
+                chat_id
+            )
+            self._topics.setdefault(chat_id, {})
+            return {**chat, "is_forum": True}
+
+    def create_topic(self, chat_id: int, name: str, *, user_id: int | None = None) -> int:
+        """Open a topic in a forum (made one if needed); returns its message_thread_id."""
+        with self._cond:
+            if self._chats.get(chat_id, {}).get("is_forum") is not True:
+                self.make_forum(chat_id)
+            thread_id = self._next_message_id(chat_id)
+            created: JSONDict = {
+                "message_id": thread_id,
+                "from": self._user(self._sender(chat_id, user_id)),
+                "chat": self._chat(chat_id),
+                "date": int(time.time()),
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "forum_topic_created": {"name": name, "icon_color": 7322096},
+            }
+            self._messages[(chat_id, thread_id)] = created
+            self._topics[chat_id][thread_id] = ForumTopic(thread_id, name, created)
+            return thread_id
+
+    def close_topic(self, chat_id: int, message_thread_id: int) -> None:
+        """Close a topic: only admins with can_manage_topics may post there (else TOPIC_CLOSED)."""
+        with self._cond:
+            self._known_topic(chat_id, message_thread_id).closed = True
+
+    def reopen_topic(self, chat_id: int, message_thread_id: int) -> None:
+        with self._cond:
+            self._known_topic(chat_id, message_thread_id).closed = False
+
+    def delete_topic(self, chat_id: int, message_thread_id: int) -> None:
+        """Delete a topic: sending there answers "message thread not found"."""
+        with self._cond:
+            self._known_topic(chat_id, message_thread_id).deleted = True
 
     # -- test-side: observations --
 
@@ -1069,6 +1174,11 @@ class FakeBotApi:
         }
         if reply_to is not None:
             message["reply_to_message"] = reply_to
+        if message["chat"]["type"] == "channel":
+            # A channel post has no sender user; the channel itself is the sender.
+            del message["from"]
+            message["sender_chat"] = message["chat"]
+            self._channel_posts_by_bot.add((chat_id, message["message_id"]))
         self._messages[(chat_id, message["message_id"])] = message
         return message
 
@@ -1088,6 +1198,7 @@ class FakeBotApi:
                 "filename": None,
                 "content": None,
                 "caption": request.text("caption"),
+                "message_thread_id": message.get("message_thread_id"),
                 **extra,
             }
         )
@@ -1098,9 +1209,55 @@ class FakeBotApi:
         message = self._messages.get((chat_id, request.required_int("message_id")))
         if message is None:
             raise bad_request("message to edit not found")
-        if not message["from"].get("is_bot"):
+        by_bot = (chat_id, message["message_id"]) in self._channel_posts_by_bot
+        if not by_bot and not message.get("from", {}).get("is_bot"):
             raise bad_request("message can't be edited")
         return message
+
+    def _known_topic(self, chat_id: int, message_thread_id: int) -> ForumTopic:
+        topic = self._topics.get(chat_id, {}).get(message_thread_id)
+        if topic is None:
+            raise LookupError(f"no topic {message_thread_id} in chat {chat_id}")
+        return topic
+
+    def _open_topic(self, chat_id: int, message_thread_id: int) -> ForumTopic:
+        """A topic that exists (a test pushing into a deleted one is a test's bug)."""
+        topic = self._known_topic(chat_id, message_thread_id)
+        if topic.deleted:
+            raise LookupError(f"topic {message_thread_id} of chat {chat_id} was deleted")
+        return topic
+
+    def _sending_topic(
+        self, chat_id: int, request: ApiRequest, reply_to: JSONDict | None
+    ) -> ForumTopic | None:
+        """The topic a bot message goes to: `message_thread_id`, else the replied-to message's.
+
+        Like Telegram: the General topic (1), an unknown or deleted topic, or a thread id in a
+        chat without topics is "message thread not found"; a closed topic is TOPIC_CLOSED
+        unless the bot may manage topics there.
+        """
+        thread_id = request.integer("message_thread_id")
+        if thread_id is None and reply_to is not None and reply_to.get("is_topic_message"):
+            thread_id = reply_to.get("message_thread_id")
+        if thread_id is None:
+            return None
+        topic = self._topics.get(chat_id, {}).get(thread_id)
+        if topic is None or topic.deleted:
+            raise bad_request(THREAD_NOT_FOUND)
+        if topic.closed and chat_id not in self._topic_managers:
+            raise bad_request(TOPIC_CLOSED)
+        return topic
+
+    @staticmethod
+    def _put_in_topic(message: JSONDict, topic: ForumTopic | None, *, bot: bool = False) -> None:
+        """Mark a message as sent in a topic; a user's that replies to nothing replies to the
+        topic's creation message (Telegram's shape; the bot's own keep no such reply)."""
+        if topic is None:
+            return
+        message["message_thread_id"] = topic.message_thread_id
+        message["is_topic_message"] = True
+        if not bot and "reply_to_message" not in message:
+            message["reply_to_message"] = copy.deepcopy(topic.created)
 
     # -- Bot API methods (run with the lock held) --
 
@@ -1163,8 +1320,10 @@ class FakeBotApi:
             raise bad_request("message text is empty")
         markup = decode_reply_markup(request.text("reply_markup"))
         reply_to = self._reply_target(chat_id, request)
+        topic = self._sending_topic(chat_id, request, reply_to)
         content = {"text": plain, "entities": entities, "reply_markup": inline_markup(markup)}
         message = self._new_bot_message(chat_id, content, reply_to)
+        self._put_in_topic(message, topic, bot=True)
         self._log_sent("message", message, request)
         return message
 
@@ -1235,6 +1394,7 @@ class FakeBotApi:
         )
         markup = decode_reply_markup(request.text("reply_markup"))
         reply_to = self._reply_target(chat_id, request)
+        topic = self._sending_topic(chat_id, request, reply_to)
         content = {
             "document": document,
             "caption": caption,
@@ -1242,6 +1402,7 @@ class FakeBotApi:
             "reply_markup": inline_markup(markup),
         }
         message = self._new_bot_message(chat_id, content, reply_to)
+        self._put_in_topic(message, topic, bot=True)
         self._log_sent(
             "document",
             message,
