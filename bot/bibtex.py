@@ -27,9 +27,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-import bibtexparser
+from bibtexparser.entrypoint import write_string
+from bibtexparser.library import Library
 from bibtexparser.middlewares import default_unparse_stack
 from bibtexparser.model import Entry, Field
+from bibtexparser.writer import BibtexFormat
 
 from bot.models import Paper
 
@@ -56,7 +58,7 @@ _OLD_ID = re.compile(r"[a-z-]+(?:\.[A-Z]{2})?/(\d{2})(\d{2})\d{3}")
 
 def bibtex_document(papers: Iterable[Paper]) -> str:
     """A `.bib` file of the papers in the given order, each entry once."""
-    library = bibtexparser.Library()
+    library = Library()
     seen: set[str] = set()
     for paper in papers:
         if paper.id not in seen:
@@ -67,7 +69,7 @@ def bibtex_document(papers: Iterable[Paper]) -> str:
 
 def bibtex_entry(paper: Paper) -> str:
     """The paper's BibTeX entry, as `/bib` shows it."""
-    library = bibtexparser.Library()
+    library = Library()
     library.add(_entry(paper))
     return _write(library)
 
@@ -123,12 +125,12 @@ def _entry(paper: Paper) -> Entry:
     return Entry("misc", bibtex_key(paper), fields)
 
 
-def _write(library: bibtexparser.Library) -> str:
-    layout = bibtexparser.BibtexFormat()
+def _write(library: Library) -> str:
+    layout = BibtexFormat()  # type: ignore[no-untyped-call]
     layout.indent = "  "
     # The library is built for this one write, so the writer may change it in place.
     in_place = default_unparse_stack(allow_inplace_modification=True)
-    return bibtexparser.write_string(library, unparse_stack=in_place, bibtex_format=layout)
+    return write_string(library, unparse_stack=in_place, bibtex_format=layout)
 
 
 def _author(name: str) -> str:
