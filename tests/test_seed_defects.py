@@ -66,7 +66,8 @@ def test_defect_2_a_translated_announce_prefix_is_refused():
         "abstract": seed_entry(6)["abstract_zh"],
     }
     assert answer["abstract"].startswith("arXiv:2402.10753v1 公告类型")
-    assert check_answer(answer, paper, "zh") is not None
+    problem = check_answer(repair_answer(answer, paper), paper, "zh")  # its $恶意$ unwrapped
+    assert problem is not None and "announce prefix" in problem
     # and the prefix never reaches the LLM: the paper's abstract is clean before it is asked
     assert seed_paper(6).abstract.startswith("Tool learning is widely acknowledged")
 
