@@ -45,6 +45,7 @@ _ANNOUNCE = re.compile(
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_TLDR = 400
+MAX_ANSWER = 50_000  # characters; a longer answer is refused unread (abstracts are ~2,000)
 SCRIPT_SHARE = 0.3  # at least this share of the measured letters in the target script
 ENGLISH_SHARE = 0.15  # this share of English stopwords means the text is English
 
@@ -136,6 +137,8 @@ def _check_length(fields: dict[str, str], paper: Paper, lang: str) -> str | None
         return "the TL;DR is longer than the abstract"
     if "abstract" in fields and width(abstract) < 0.2 * width(paper.abstract):
         return "the translated abstract is far shorter than the original"
+    if "abstract" in fields and width(abstract) > 4 * width(paper.abstract) + 200:
+        return "the translated abstract is far longer than the original"
     if "title" in fields and width(fields["title"]) > 4 * width(paper.title) + 60:
         return "the translated title is far longer than the original"
     return None

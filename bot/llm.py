@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from bot.answers import (
+    MAX_ANSWER,
     base_language,
     check_answer,
     language_name,
@@ -123,6 +124,8 @@ class LLMSummarizer:
         """
         if holds_secret(content, self._pieces):
             return {}, "the answer repeats a secret (the API key or the bot token)"
+        if len(content) > MAX_ANSWER:  # the checks below would hold the event loop for seconds
+            return {}, f"the answer is {len(content):,} characters long"
         answer = parse_answer(content)
         if answer is None:
             return {}, "the answer is not a JSON object"

@@ -380,3 +380,11 @@ async def test_words_wrapped_in_dollars_are_unwrapped_not_thrown_away(
     assert "恶意 查询" in summary.abstract and "$恶意$" not in summary.abstract
     assert "$ToolSword$" in summary.abstract  # the authors' own span stays
     assert summary.abstract.endswith("条件 $1<p<2$ 与 $\\alpha$。")  # real math stays
+
+
+async def test_an_answer_far_too_long_is_refused_unread(fake_llm: FakeLLM, client) -> None:
+    huge = zh_answer(5, abstract=zh_answer(5)["abstract"] * 400)
+    fake_llm.script(("json", huge), ("json", zh_answer(5, abstract="很长" * 3000)))
+    with pytest.raises(SummarizeError, match="far longer than the original"):
+        await llm(client, fake_llm.url).summarize(AUDIO, "zh")
+    assert "characters long" in fake_llm.requests[1]["messages"][3]["content"]
