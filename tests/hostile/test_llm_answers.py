@@ -32,7 +32,7 @@ from tests.harness import ALL_ARCHIVES, Harness
 CHAT = 5
 TOPIC = "econ.EM"  # two papers on the feed's day: a small digest
 KEY = "sk-SECRET-llm-key-0123456789abcdefghij"  # long: every 8-character piece is checked
-TOKEN = "987654:AAH-SECRET-bot-token-abcdefghij0123"
+TOKEN = "987654:AAHzyxwvutsrqponmlk-BOT-TOKEN-9876"  # no 8 characters in common with KEY
 MEGABYTE = 1_000_000
 TRANSLATED, OFFLINE = "llm", "offline"
 
