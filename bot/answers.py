@@ -37,6 +37,7 @@ MATH = re.compile(  # TeX math: $..$, $$..$$, \(..\), \[..\], \begin{env}..\end{
     r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\begin\{([a-z]+\*?)\}.+?\\end\{\1\}", re.DOTALL
 )
 _DOLLAR = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.DOTALL)
+_WORDS = re.compile(r"[^\W\d_]+(?:[\s'’-]+[^\W\d_]+)*")  # letter runs, spaces and hyphens
 _IGNORED = re.compile(r"https?://\S+|\\[A-Za-z]+")
 _ANNOUNCE = re.compile(
     r"announce\s*type|公告类型|公告類型|^\s*arxiv:\s*\d", re.IGNORECASE | re.MULTILINE
@@ -44,6 +45,7 @@ _ANNOUNCE = re.compile(
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL)
 MAX_TLDR = 400
+MAX_ANSWER = 50_000  # characters; a longer answer is refused unread (abstracts are ~2,000)
 SCRIPT_SHARE = 0.3  # at least this share of the measured letters in the target script
 ENGLISH_SHARE = 0.15  # this share of English stopwords means the text is English
 
@@ -135,6 +137,8 @@ def _check_length(fields: dict[str, str], paper: Paper, lang: str) -> str | None
         return "the TL;DR is longer than the abstract"
     if "abstract" in fields and width(abstract) < 0.2 * width(paper.abstract):
         return "the translated abstract is far shorter than the original"
+    if "abstract" in fields and width(abstract) > 4 * width(paper.abstract) + 200:
+        return "the translated abstract is far longer than the original"
     if "title" in fields and width(fields["title"]) > 4 * width(paper.title) + 60:
         return "the translated title is far longer than the original"
     return None
@@ -146,13 +150,47 @@ def _check_markup(fields: dict[str, str], paper: Paper, lang: str) -> str | None
         if _ANNOUNCE.search(text):
             return f"{key!r} holds an arXiv announce prefix"
         for span in _DOLLAR.findall(text):
-            inner = span.strip("$").strip()
-            wordy = re.fullmatch(r"[^\W\d_]{3,}", inner) or any(
-                c.isalpha() and ord(c) > 0x3FF for c in inner
-            )
-            if wordy and span not in original:
+            if is_wordy_math(span) and span not in original:
                 return f"{key!r} wraps words in math: {span}"
     return None
+
+
+def is_wordy_math(span: str) -> bool:
+    """Whether a `$...$` span holds plain words, not math: `$恶意$`, `$Geometrie$`, `$malicious
+    queries$` are words; `$1<p<2$`, `$\\alpha$`, `$x$`, `$pT$`, `$k'$`, `$α$` are math.
+
+    Words are letters only (no digit, backslash, operator, brace or other symbol), in one or more
+    space- or hyphen-separated runs, with a letter beyond Latin and Greek or a Latin run of three
+    letters or more. `$$...$$` display math is never words.
+    """
+    if span.startswith("$$"):
+        return False
+    inner = span.strip("$").strip()
+    if not _WORDS.fullmatch(inner):
+        return False
+    runs = re.findall(r"[^\W\d_]+", inner)
+    return any(ord(c) > 0x3FF for c in inner) or any(r.isascii() and len(r) >= 3 for r in runs)
+
+
+def unwrap_wordy_math(text: str, original: str) -> str:
+    """`$恶意$ $查询$` becomes `恶意 查询`: dollars around plain words go, unless the original
+    (title and abstract) wrote that span itself; real math stays exactly as written."""
+    kept = set(_DOLLAR.findall(original))
+
+    def unwrap(match: re.Match[str]) -> str:
+        span = match.group()
+        return span if span in kept or not is_wordy_math(span) else span.strip("$").strip()
+
+    return _DOLLAR.sub(unwrap, text)
+
+
+def repair_answer(answer: Mapping[str, Any], paper: Paper) -> dict[str, Any]:
+    """The answer with plain words unwrapped from `$...$` in its text fields."""
+    original = paper.abstract + " " + paper.title
+    return {
+        key: unwrap_wordy_math(value, original) if isinstance(value, str) else value
+        for key, value in answer.items()
+    }
 
 
 def language_name(lang: str) -> str:

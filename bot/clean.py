@@ -36,6 +36,14 @@ _LETTER_NAMES = "|".join(sorted(_LETTERS, key=len, reverse=True))
 _LETTER = re.compile(rf"\\({_LETTER_NAMES})(?![A-Za-z])(?:\{{\}}| (?=[a-z]))?")
 _ESCAPED = re.compile(r"\\([&%#_$])")  # \& \% \# \_ \$ are the characters themselves
 _LONE_LETTER_GROUP = re.compile(r"\{([^\x00-\x7f])\}")  # {ö} left from {\"o}
+# Text-style markup around words, kept as the words: \emph{word}, \textbf{word}, {\it word}
+_STYLE_COMMAND = re.compile(
+    r"\\(?:emph|text(?:bf|it|sl|sc|tt|rm|sf|up|md|normal)|underline)\s*\{([^{}]*)\}"
+)
+_STYLE_GROUP = re.compile(
+    r"\{\\(?:it|bf|em|sl|sc|tt|rm|sf|itshape|bfseries|scshape|slshape|ttfamily|upshape)"
+    r"(?![A-Za-z])\s*([^{}]*)\}"
+)
 
 # Paired parentheses with no parentheses inside; removed repeatedly to handle nesting.
 _PARENTHESISED = re.compile(r"\([^()]*\)")
@@ -90,6 +98,21 @@ def detex(text: str) -> str:
     pieces = _MATH.split(text)
     # re.split with one capturing group: even pieces are text, odd pieces the math between them.
     return "".join(piece if i % 2 else _detex_plain(piece) for i, piece in enumerate(pieces))
+
+
+def plain_markup(text: str) -> str:
+    """Text-style TeX outside math shown as its words: `\\emph{word}`, `\\textbf{word}`,
+    `{\\it word}`, `{\\bf word}` become "word" (nested ones too); math stays as written."""
+    pieces = _MATH.split(text)
+    return "".join(piece if i % 2 else _unstyled(piece) for i, piece in enumerate(pieces))
+
+
+def _unstyled(text: str) -> str:
+    while True:
+        plain = _STYLE_GROUP.sub(r"\1", _STYLE_COMMAND.sub(r"\1", text))
+        if plain == text:
+            return plain
+        text = plain
 
 
 def detex_name(text: str) -> str:

@@ -49,6 +49,7 @@ def make_summary_service(
             timeout=settings.llm_timeout,
             retries=settings.llm_retries,
             backoff=settings.llm_backoff,
+            other_secrets=(settings.telegram_token,),  # an answer quoting it is refused
         )
     return SummaryService(
         store,

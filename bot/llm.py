@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from bot.answers import base_language, check_answer, language_name, parse_answer
+from bot.answers import (
+    MAX_ANSWER,
+    base_language,
+    check_answer,
+    language_name,
+    parse_answer,
+    repair_answer,
+)
 from bot.errors import SummarizeError
+from bot.logs import holds_secret, redact, secret_pieces
 from bot.models import Paper, Summary
 
 log = logging.getLogger(__name__)
@@ -63,6 +74,8 @@ class LLMSummarizer:
         backoff: float = 2.0,
         max_retry_after: float = 60.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+        other_secrets: tuple[str, ...] = (),
     ) -> None:
         self._client = client
         self.url = base_url.rstrip("/") + "/chat/completions"
@@ -73,6 +86,9 @@ class LLMSummarizer:
         self.backoff = backoff
         self.max_retry_after = max_retry_after
         self._sleep = sleep
+        self._clock = clock
+        # the key and the bot token: an answer holding a piece of either is never used
+        self._pieces = secret_pieces((api_key, *other_secrets))
 
     async def summarize(
         self, paper: Paper, lang: str, *, on_request: Callable[[], None] | None = None
@@ -92,13 +108,29 @@ class LLMSummarizer:
         problem = ""
         for attempt in (1, 2):
             content = await self._complete(body, on_request)
-            problem = check_answer(content, paper, lang) or ""
+            answer, problem = self._read(content, paper, lang)
             if not problem:
-                return self._summary(parse_answer(content) or {}, paper, lang)
+                return self._summary(answer, paper, lang)
             log.warning("%s [%s]: unusable LLM answer (try %d): %s", paper.key, lang, attempt,
                         problem)  # fmt: skip
-            body = {**body, "messages": messages + _correction(content, problem, lang)}
+            shown = redact(content, self._pieces)
+            body = {**body, "messages": messages + _correction(shown, problem, lang)}
         raise SummarizeError(f"{paper.key} [{lang}]: unusable LLM answer: {problem}")
+
+    def _read(self, content: str, paper: Paper, lang: str) -> tuple[dict[str, Any], str]:
+        """The answer, words unwrapped from `$...$`, and what makes it unusable ('' if nothing).
+
+        An answer holding any 8-character piece of the key or the bot token is unusable.
+        """
+        if holds_secret(content, self._pieces):
+            return {}, "the answer repeats a secret (the API key or the bot token)"
+        if len(content) > MAX_ANSWER:  # the checks below would hold the event loop for seconds
+            return {}, f"the answer is {len(content):,} characters long"
+        answer = parse_answer(content)
+        if answer is None:
+            return {}, "the answer is not a JSON object"
+        answer = repair_answer(answer, paper)
+        return answer, redact(check_answer(answer, paper, lang) or "", self._pieces)
 
     @staticmethod
     def _summary(answer: dict[str, Any], paper: Paper, lang: str) -> Summary:
@@ -147,7 +179,7 @@ class LLMSummarizer:
         if status < 400:
             return "", None
         if status == 429:
-            wait = _retry_after(response)
+            wait = _retry_after(response, self._clock())
             if wait is not None and wait > self.max_retry_after:
                 raise LLMUnavailable(f"LLM API rate limit: asked to wait {wait:g}s")
             return "HTTP 429 (rate limited)", wait
@@ -157,11 +189,11 @@ class LLMSummarizer:
             raise LLMUnavailable(f"LLM API refused the key: HTTP {status} (check LLM_API_KEY)")
         if status == 404:
             raise LLMUnavailable(f"LLM API has no {self.url} or no model {self.model!r}: HTTP 404")
-        detail = self._redact(response.text[:200].strip())
+        detail = self._redact(response.text)[:200].strip()
         raise SummarizeError(f"LLM API rejected the request: HTTP {status} {detail}".strip())
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._key, "***") if self._key else text
+        return redact(text, self._pieces)
 
 
 def _correction(content: str, problem: str, lang: str) -> list[dict[str, str]]:
@@ -173,11 +205,20 @@ def _correction(content: str, problem: str, lang: str) -> list[dict[str, str]]:
     return [{"role": "assistant", "content": content[:4000]}, {"role": "user", "content": again}]
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: httpx.Response, now: float) -> float | None:
+    """Seconds to wait from a Retry-After header, in seconds or as an HTTP date; None if absent."""
+    value = response.headers.get("Retry-After", "").strip()
     try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
+        return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # RFC 9110 dates are GMT
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now)
 
 
 def _content(response: httpx.Response) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.clean import plain_markup
 from bot.i18n import is_english, t
 from bot.render import DigestHeader, Entry, abstracts, header_lines, titles
 from bot.textcut import wrap
@@ -35,8 +36,8 @@ def _paragraphs(text: str) -> list[str]:
 
 def _table(entries: Sequence[Entry]) -> str:
     rows = [
-        f"| [^{e.number}] | [{_link_text(e.paper.title)}]({e.paper.abs_url}) "
-        f"| {_cell(e.summary.tldr)} |"
+        f"| [^{e.number}] | [{_link_text(plain_markup(e.paper.title))}]({e.paper.abs_url}) "
+        f"| {_cell(plain_markup(e.summary.tldr))} |"
         for e in entries
     ]
     return "\n".join([TABLE_HEAD, *rows])
@@ -50,7 +51,7 @@ def _footnote(entry: Entry, lang: str) -> str:
     paragraphs.append(f"[{paper.abs_url}]({paper.abs_url})")
     if summary.is_fallback and not is_english(lang):
         paragraphs.append(f"*{t(lang, 'paper.untranslated')}*")
-    paragraphs += _paragraphs(summary.tldr)
+    paragraphs += _paragraphs(plain_markup(summary.tldr))
     for _label, text in abstracts(paper, summary, lang):
         paragraphs += _paragraphs(text)
     body = "\n\n".join(INDENT + paragraph for paragraph in paragraphs)
@@ -74,10 +75,10 @@ def _text_entry(entry: Entry, width: int) -> str:
     """`[N] title` with the link and the TL;DR hanging under the title, wrapped to `width`."""
     label = f"[{entry.number}] "
     hang = " " * len(label)
-    lines = wrap(entry.paper.title, width, hang) or [hang]
+    lines = wrap(plain_markup(entry.paper.title), width, hang) or [hang]
     lines[0] = label + lines[0][len(hang) :]
     lines.append(hang + entry.paper.abs_url)
-    lines += wrap(entry.summary.tldr, width, hang)
+    lines += wrap(plain_markup(entry.summary.tldr), width, hang)
     return "\n".join(lines)
 
 

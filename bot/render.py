@@ -6,6 +6,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.clean import plain_markup
 from bot.i18n import is_english, t
 from bot.models import Paper, Summary
 from bot.textcut import cut, shorten, telegram_length, utf16_len
@@ -161,7 +162,8 @@ def _fit_entry(label: str, title: str, tldr: str, limit: int) -> tuple[str, str]
 def _entry_html(entry: Entry, limit: int) -> str:
     """`[N] <linked English title>` and, below it, the TL;DR in the chat's language."""
     label = f"[{entry.number}]"
-    title, tldr = _fit_entry(label, _one_line(entry.paper.title), entry.summary.tldr.strip(), limit)
+    title, tldr = _one_line(plain_markup(entry.paper.title)), plain_markup(entry.summary.tldr)
+    title, tldr = _fit_entry(label, title, tldr.strip(), limit)
     url = html.escape(entry.paper.abs_url, quote=True)
     link = f'<b>{label}</b> <a href="{url}">{esc(title)}</a>'
     return f"{link}\n{esc(tldr)}" if tldr else link
@@ -210,15 +212,15 @@ def abstracts(paper: Paper, summary: Summary, lang: str) -> list[tuple[str, str]
         pairs = [("paper.abstract", original)]
     else:
         pairs = [("paper.original_abstract", original)]
-    return [(t(lang, key), text) for key, text in pairs if text]
+    return [(t(lang, key), plain_markup(text)) for key, text in pairs if text]
 
 
 def titles(paper: Paper, summary: Summary, lang: str) -> tuple[str, str]:
     """(title to show first, original title or "" when that would repeat the first)."""
-    original = _one_line(paper.title)
+    original = _one_line(plain_markup(paper.title))
     if is_english(lang) or summary.is_fallback or not summary.title.strip():
         return original, ""
-    translated = _one_line(summary.title)
+    translated = _one_line(plain_markup(summary.title))
     return translated, ("" if translated == original else original)
 
 
@@ -235,9 +237,10 @@ def _paper_segments(entry: Entry, lang: str) -> list[Segment]:
     if summary.is_fallback and not is_english(lang):
         note = t(lang, "paper.untranslated")
         segments.append(Segment(text=note, open="<i>", close="</i>", sep="\n\n"))
-    if summary.tldr.strip():
+    tldr = plain_markup(summary.tldr).strip()
+    if tldr:
         label = f"<b>{esc(t(lang, 'paper.tldr'))}</b> "
-        segments.append(Segment(text=summary.tldr.strip(), lead=label, sep="\n\n"))
+        segments.append(Segment(text=tldr, lead=label, sep="\n\n"))
     for label, text in abstracts(paper, summary, lang):
         lead, quote = f"<b>{esc(label)}</b>\n", "<blockquote expandable>"
         segments.append(Segment(text, lead, quote, "</blockquote>", sep="\n\n"))

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from bot.answers import MATH
+from bot.clean import plain_markup
 from bot.errors import SummarizeError
 from bot.llm import LLMSummarizer, LLMUnavailable
 from bot.models import Paper, Summary
@@ -90,10 +91,11 @@ def shorten(text: str, limit: int = TLDR_LIMIT) -> str:
 
 
 def offline_tldr(paper: Paper, limit: int = TLDR_LIMIT) -> str:
-    """The abstract's most informative sentence (the first of equals), at most `limit` chars."""
-    sentences = split_sentences(paper.abstract)
+    """The abstract's most informative sentence (the first of equals), at most `limit` chars,
+    text-style TeX (`\\emph{word}`) shown as its words."""
+    sentences = split_sentences(plain_markup(paper.abstract))
     if not sentences:
-        return shorten(paper.title, limit)
+        return shorten(plain_markup(paper.title), limit)
     best = max(sentences, key=lambda s: (_score(s), -sentences.index(s)))
     return shorten(best, limit)
 
@@ -185,6 +187,7 @@ class SummaryService:
             return await self._llm.summarize(paper, lang, on_request=self._spend)
         except BudgetExhausted:
             self._log_budget()
+            return offline_summary(paper, lang)  # a spent budget is no failure of the LLM
         except LLMUnavailable as exc:
             self._pause(exc)
         except SummarizeError as exc:
@@ -193,7 +196,8 @@ class SummaryService:
                 "translation, retried on the next run",
                 paper.key, lang, exc,
             )  # fmt: skip
-        self._store.bump("llm_failures")
+        if cached is None:  # once per paper and language: a retried fallback was counted
+            self._store.bump("llm_failures")
         return offline_summary(paper, lang)
 
     def _today(self) -> str:

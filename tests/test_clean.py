@@ -8,6 +8,7 @@ from bot.clean import (
     detex,
     detex_name,
     normalize_arxiv_id,
+    plain_markup,
     split_authors,
 )
 from bot.models import Paper
@@ -261,3 +262,35 @@ def test_junk_is_no_id(junk: str) -> None:
     """Anything that is not an arXiv id is refused, not guessed at."""
     with pytest.raises(ValueError, match="not an arXiv id"):
         normalize_arxiv_id(junk)
+
+
+# --- text-style markup -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("We propose {\\it Isometric Primitives (IMMP)} here", "We propose Isometric Primitives (IMMP) here"),
+        ("an \\emph{exact} bound", "an exact bound"),
+        ("the \\textbf{first} method", "the first method"),
+        ("\\textit{...} and {\\bf bold}", "... and bold"),
+        ("\\textbf{bold \\emph{nested}} words", "bold nested words"),
+        ("{\\em a {\\bf b}} c", "a b c"),
+        ("\\emph {spaced}", "spaced"),
+    ],
+)  # fmt: skip
+def test_text_style_markup_is_shown_as_its_words(written: str, shown: str) -> None:
+    assert plain_markup(written) == shown
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "math $\\textbf{x}_1$ and $\\emph{y}$ stays",
+        "$1<p<2$ and \\(\\textit{v}\\)",
+        "{\\Lambda}CDM and {\\item x}",
+        "an \\emph{unclosed brace",
+    ],
+)
+def test_math_and_other_commands_stay_as_written(kept: str) -> None:
+    assert plain_markup(kept) == kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import re
 import socket
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from bot.answers import check_answer, language_name
+from bot.answers import check_answer, is_wordy_math, language_name
 from bot.errors import SummarizeError
 from bot.llm import LLMSummarizer, build_messages
 from bot.models import Paper
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 SEED = (Path(__file__).parent / "fixtures" / "seed-digest.md").read_text(encoding="utf-8")
 PREFIX = re.compile(r"^arXiv:\S+\s+(Announce Type|公告类型)：?:?\s*\S+\s+(Abstract|抽象)[:：]\s*")
 KEY = "sk-test-0123456789abcdef"
+NOW = 1732780800.0  # the clock the client reads for Retry-After dates
 
 
 def seed_entry(number: int) -> dict[str, str]:
@@ -273,3 +275,116 @@ async def test_the_request_hook_can_stop_spending(fake_llm: FakeLLM, client) -> 
     with pytest.raises(SummarizeError, match="budget spent"):
         await llm(client, fake_llm.url).summarize(AUDIO, "zh", on_request=refuse)
     assert fake_llm.requests == []
+
+
+def pieces_of(secret: str) -> list[str]:
+    """Every 8-character window of a secret: none may be shown anywhere."""
+    return [secret[i : i + 8] for i in range(len(secret) - 7)]
+
+
+async def test_an_answer_echoing_the_key_is_asked_again_without_the_key(
+    fake_llm: FakeLLM, client
+) -> None:
+    fake_llm.script(("echo_key", "answer"))
+    summary = await llm(client, fake_llm.url).summarize(AUDIO, "zh")
+    assert summary.source == "llm" and len(fake_llm.requests) == 2
+    shown = summary.title + summary.tldr + summary.abstract
+    assert not any(piece in shown for piece in pieces_of(KEY))
+    retry = fake_llm.requests[1]["messages"]
+    assert "repeats a secret" in retry[3]["content"]
+    assert not any(piece in json.dumps(retry) for piece in pieces_of(KEY))
+
+
+@pytest.mark.parametrize("where", ["answer", "partial"])
+async def test_two_answers_echoing_the_key_raise(fake_llm: FakeLLM, client, where, caplog) -> None:
+    fake_llm.script(("echo_key", where), ("echo_key", where))
+    with pytest.raises(SummarizeError, match="repeats a secret") as raised:
+        await llm(client, fake_llm.url).summarize(AUDIO, "zh")
+    assert not any(piece in str(raised.value) + caplog.text for piece in pieces_of(KEY))
+
+
+async def test_the_bot_token_in_an_answer_makes_it_unusable(fake_llm: FakeLLM, client) -> None:
+    token = "987654:AAH-bot-token-0123456789-abcdef"
+    leak = dict(zh_answer(5), tldr=zh_answer(5)["tldr"] + token[10:22])
+    fake_llm.script(("json", leak), ("json", leak))
+    summarizer = LLMSummarizer(client, fake_llm.url, "m", KEY, retries=0, sleep=Sleeps(),
+                               other_secrets=(token,))  # fmt: skip
+    with pytest.raises(SummarizeError, match="repeats a secret"):
+        await summarizer.summarize(AUDIO, "zh")
+
+
+async def test_an_error_body_echoing_the_key_is_redacted_before_it_is_cut(
+    fake_llm: FakeLLM, client, caplog
+) -> None:
+    fake_llm.script(("echo_key", "error"))
+    with pytest.raises(SummarizeError, match="HTTP 400") as raised:
+        await llm(client, fake_llm.url).summarize(AUDIO, "zh")
+    message = str(raised.value)
+    assert "Incorrect request." in message  # the body is shown, cut, with the key out of it
+    assert not any(piece in message + caplog.text for piece in pieces_of(KEY))
+
+
+def http_date(seconds: float) -> str:
+    return email.utils.formatdate(seconds, usegmt=True)
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "delays"),
+    [
+        (http_date(NOW + 7), [7.0]),  # an HTTP date 7 s ahead of the client's clock
+        (http_date(NOW - 30), [0.0]),  # a date already past: retry at once
+        ("7", [7.0]),
+        ("soon", [0.5]),  # unreadable: the usual backoff
+    ],
+)
+async def test_retry_after_in_seconds_or_as_an_http_date(
+    fake_llm: FakeLLM, client, retry_after: str, delays: list[float]
+) -> None:
+    sleeps = Sleeps()
+    fake_llm.script(("status", 429, {"Retry-After": retry_after}))
+    summarizer = LLMSummarizer(client, fake_llm.url, "m", KEY, retries=2, backoff=0.5,
+                               sleep=sleeps, clock=lambda: NOW)  # fmt: skip
+    assert (await summarizer.summarize(AUDIO, "zh")).source == "llm"
+    assert sleeps.delays == delays
+
+
+async def test_a_far_http_date_retry_after_gives_up_at_once(fake_llm: FakeLLM, client) -> None:
+    fake_llm.script(("status", 429, {"Retry-After": http_date(NOW + 3600)}))
+    summarizer = LLMSummarizer(client, fake_llm.url, "m", KEY, sleep=Sleeps(), clock=lambda: NOW)
+    with pytest.raises(SummarizeError, match="asked to wait 3600s"):
+        await summarizer.summarize(AUDIO, "zh")
+    assert len(fake_llm.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("span", "wordy"),
+    [
+        ("$恶意$", True), ("$ 查询 $", True), ("$Geometrie$", True), ("$malicious queries$", True),
+        ("$1<p<2$", False), ("$\\alpha$", False), ("$x$", False), ("$pT$", False),
+        ("$k'$", False), ("$α$", False), ("$x_{最大}$", False), ("$n=3$", False),
+        ("$$display words$$", False), ("$O(n)$", False), ("$2$", False),
+    ],
+)  # fmt: skip
+def test_words_and_math_between_dollars_are_told_apart(span: str, wordy: bool) -> None:
+    assert is_wordy_math(span) is wordy
+
+
+async def test_words_wrapped_in_dollars_are_unwrapped_not_thrown_away(
+    fake_llm: FakeLLM, client
+) -> None:  # seed defect 7, repaired
+    abstract = PREFIX.sub("", seed_entry(6)["abstract"])
+    assert "$恶意$ $查询$" in abstract and "$ToolSword$" in abstract
+    fake_llm.script(("json", zh_answer(6, abstract=abstract + " 条件 $1<p<2$ 与 $\\alpha$。")))
+    summary = await llm(client, fake_llm.url).summarize(TOOLSWORD, "zh")
+    assert summary.source == "llm" and len(fake_llm.requests) == 1
+    assert "恶意 查询" in summary.abstract and "$恶意$" not in summary.abstract
+    assert "$ToolSword$" in summary.abstract  # the authors' own span stays
+    assert summary.abstract.endswith("条件 $1<p<2$ 与 $\\alpha$。")  # real math stays
+
+
+async def test_an_answer_far_too_long_is_refused_unread(fake_llm: FakeLLM, client) -> None:
+    huge = zh_answer(5, abstract=zh_answer(5)["abstract"] * 400)
+    fake_llm.script(("json", huge), ("json", zh_answer(5, abstract="很长" * 3000)))
+    with pytest.raises(SummarizeError, match="far longer than the original"):
+        await llm(client, fake_llm.url).summarize(AUDIO, "zh")
+    assert "characters long" in fake_llm.requests[1]["messages"][3]["content"]

@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from bot.markdown import render_markdown, render_text
 from bot.models import Paper, Summary
 from bot.render import (
     DigestHeader,
@@ -249,3 +250,30 @@ def test_text_without_spaces_is_cut_between_characters_never_mid_character() -> 
     assert units(head) <= 101 and head + rest == "图神经网络🚀" * 100
     assert shorten("一个很长的句子" * 100, 50).endswith("…")
     assert units(shorten("一个很长的句子" * 100, 50)) <= 50
+
+
+STYLED = Paper(
+    id="2310.17072", version=1, title="The {\\bf Bold} Primitives",
+    abstract="We then propose {\\it Isometric Primitives} and an \\emph{exact} metric with "
+    "\\textbf{strong} results for $\\textbf{x}_1<p<2$ and $\\alpha$ in \\textit{all} cases.",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["offline", "llm"])
+def test_text_style_markup_is_shown_as_words_and_math_as_written(source: str) -> None:
+    summary = Summary(STYLED.key, "zh", "粗体 {\\bf 基元}", "我们提出 \\emph{等距} 基元。",
+                      "我们提出 {\\it 等距基元}，条件 $\\textbf{x}_1<p<2$。", source=source)  # fmt: skip
+    entry = Entry(1, STYLED, summary)
+    shown = [visible(m) for m in render_paper(entry, "zh")]
+    shown += [visible(m) for m in render_digest_page(DigestHeader("", (), 1), [entry], "zh")]
+    shown += [render_markdown([entry], "zh"), render_text([entry], "zh")]
+    for text in shown:
+        for markup in ("{\\it", "{\\bf", "\\emph", "\\textit", "\\textbf{strong"):
+            assert markup not in text, (markup, text)
+    paper_text = shown[0]
+    assert "The Bold Primitives" in paper_text and "Isometric Primitives and an exact metric" in (
+        paper_text)  # fmt: skip
+    assert "$\\textbf{x}_1<p<2$ and $\\alpha$" in paper_text  # math as written
+    if source == "llm":
+        assert "粗体 基元" in paper_text and "我们提出 等距 基元" in paper_text
+        assert "我们提出 等距基元，条件 $\\textbf{x}_1<p<2$。" in paper_text

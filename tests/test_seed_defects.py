@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from bot.answers import check_answer
+from bot.answers import check_answer, repair_answer
 from bot.clean import clean_abstract, clean_title, normalize_arxiv_id
+from bot.i18n import t
 from bot.markdown import render_markdown
 from bot.models import Paper, Summary
 from bot.render import Entry, render_paper
+from bot.summarize import offline_summary
 from tests.conftest import FIXTURES
 
 
@@ -64,7 +66,8 @@ def test_defect_2_a_translated_announce_prefix_is_refused():
         "abstract": seed_entry(6)["abstract_zh"],
     }
     assert answer["abstract"].startswith("arXiv:2402.10753v1 公告类型")
-    assert check_answer(answer, paper, "zh") is not None
+    problem = check_answer(repair_answer(answer, paper), paper, "zh")  # its $恶意$ unwrapped
+    assert problem is not None and "announce prefix" in problem
     # and the prefix never reaches the LLM: the paper's abstract is clean before it is asked
     assert seed_paper(6).abstract.startswith("Tool learning is widely acknowledged")
 
@@ -99,9 +102,9 @@ def test_defect_5_english_where_chinese_was_asked_is_not_a_translation():
     paper = seed_paper(15)
     english = {"title": paper.title, "tldr": seed_entry(15)["tldr"], "abstract": paper.abstract}
     assert check_answer(english, paper, "zh") is not None
-    fallback = Summary(paper.key, "zh", paper.title, seed_entry(15)["tldr"], paper.abstract)
-    shown = "".join(render_paper(Entry(15, paper, fallback), "zh"))
-    assert "Translated abstract" not in shown and "翻译摘要" not in shown
+    shown = "".join(render_paper(Entry(15, paper, offline_summary(paper, "zh")), "zh"))
+    assert t("zh", "paper.translated_abstract") not in shown  # the label the seed misused
+    assert t("zh", "paper.original_abstract") in shown and t("zh", "paper.untranslated") in shown
 
 
 def test_defect_6_links_point_to_arxiv_org_abs():
@@ -113,14 +116,18 @@ def test_defect_6_links_point_to_arxiv_org_abs():
     assert "rss.arxiv.org" not in document and "https://arxiv.org/abs/2402.01295" in document
 
 
-def test_defect_7_chinese_words_wrapped_in_math_dollars_are_refused():
+def test_defect_7_chinese_words_wrapped_in_math_dollars_are_unwrapped():
     paper = seed_paper(6)
     translated = seed_entry(6)["abstract_zh"].split("抽象：", 1)[1]
     assert "$恶意$ $查询$" in translated
     answer = {
         "title": seed_entry(6)["title_zh"],
         "tldr": seed_entry(6)["tldr"],
-        "abstract": translated,
+        "abstract": translated + " 当 $1<p<2$ 时成立。",
     }
     problem = check_answer(answer, paper, "zh")
-    assert problem is not None and "$" in problem
+    assert problem is not None and "$恶意$" in problem  # as the seed wrote it: refused
+    repaired = repair_answer(answer, paper)
+    assert check_answer(repaired, paper, "zh") is None  # repaired: kept, not thrown away
+    assert "恶意 查询" in repaired["abstract"] and "$恶意$" not in repaired["abstract"]
+    assert repaired["abstract"].endswith("当 $1<p<2$ 时成立。")  # real math stays

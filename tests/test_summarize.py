@@ -14,6 +14,7 @@ import feedparser
 import httpx
 import pytest
 
+from bot.clean import plain_markup
 from bot.llm import LLMSummarizer
 from bot.models import Paper
 from bot.store import Store
@@ -58,7 +59,8 @@ def test_every_offline_tldr_of_a_real_feed_is_a_sentence_cut_at_a_word() -> None
         tldr = offline_tldr(paper)
         body = tldr.removesuffix("…")
         assert len(tldr) <= 280, tldr
-        sentence = next((s for s in split_sentences(paper.abstract) if s.startswith(body)), None)
+        sentences = split_sentences(plain_markup(paper.abstract))
+        sentence = next((s for s in sentences if s.startswith(body)), None)
         assert sentence is not None, f"{paper.id}: {tldr!r} is no sentence of the abstract"
         if tldr.endswith("…"):
             assert sentence[len(body)] in " ,;:", f"{paper.id}: {tldr!r} ends mid-word"
@@ -72,7 +74,26 @@ def test_sentences_are_not_split_at_abbreviations_decimals_or_math() -> None:
 
 
 def test_the_offline_tldr_is_the_contribution_not_the_background() -> None:
-    assert offline_tldr(IMMP).startswith("We then propose {\\it Isometric Motion Manifold")
+    assert offline_tldr(IMMP).startswith("We then propose Isometric Motion Manifold")
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("We propose {\\it TeXNet}, a method for learning wonderful and useful ideas.", "TeXNet"),
+        ("We propose \\emph{TeXNet}, a method for learning wonderful and useful ideas.", "TeXNet"),
+        ("We propose \\textbf{TeXNet}, a method for learning wonderful useful ideas.", "TeXNet"),
+        ("We propose {\\bf Tex Net}, a method for learning wonderful and useful ideas.", "Tex Net"),
+    ],
+)
+def test_the_offline_tldr_shows_text_style_markup_as_the_words(written: str, shown: str) -> None:
+    math = " It holds for $\\textbf{x}_1<p<2$ and $\\alpha$ as the authors show in proofs."
+    paper = Paper(id="x", version=1, title="T", abstract=written + math)
+    tldr = offline_tldr(paper)
+    assert tldr.startswith(f"We propose {shown}, a method") and "\\" not in tldr
+    offline = offline_summary(paper, "zh")
+    assert offline.tldr == tldr and offline.abstract == paper.abstract  # stored as written
+    assert plain_markup(paper.abstract).endswith(math)  # math stays as written
 
 
 def test_a_long_sentence_is_cut_at_a_word_with_an_ellipsis() -> None:
@@ -240,3 +261,24 @@ async def test_an_llm_outage_costs_one_papers_retries_not_every_papers(
     clock[0] += 601
     got = await down.summaries(PAPERS, "zh", retry_fallbacks=True)
     assert all(s.source == "llm" for s in got.values())
+
+
+async def test_a_failing_paper_counts_one_llm_failure_however_often_it_is_retried(
+    fake_llm: FakeLLM, store: Store, client
+) -> None:
+    fake_llm.default = ("english",)  # every answer unusable: two tries per run
+    for _ in range(3):
+        got = await service(store, client, fake_llm.url).summaries(
+            [IMMP], "zh", retry_fallbacks=True
+        )
+        assert got[IMMP.key].source == "offline"
+    assert len(fake_llm.requests) == 6 and store.counter("llm_calls") == 6
+    assert store.counter("llm_failures") == 1  # one paper failed, not six attempts
+    await service(store, client, fake_llm.url).summaries([IMMP], "ja")
+    assert store.counter("llm_failures") == 2  # another language is another summary
+
+
+async def test_a_spent_budget_is_no_llm_failure(fake_llm: FakeLLM, store: Store, client) -> None:
+    got = await service(store, client, fake_llm.url, budget=0).summaries(PAPERS, "zh")
+    assert all(s.source == "offline" for s in got.values())
+    assert store.counter("llm_failures") == 0

@@ -23,6 +23,10 @@ from bot.answers import ENGLISH_STOPWORDS
 #   ("status", code[, headers]) an HTTP error, e.g. ("status", 429, {"Retry-After": "0"})
 #   ("sleep", seconds)          wait, then answer like "translate" (for client timeouts)
 #   ("call", fn)                fn(body: dict) -> (status, content): anything else
+#   ("echo_key", where)         repeat the request's Bearer key: "answer" (a valid translation
+#                               whose abstract and TL;DR quote it), "partial" (the same with 12
+#                               characters of it), "error" (HTTP 400 whose body quotes it after
+#                               190 characters, so a cut at 200 falls inside it)
 Behaviour = tuple[Any, ...]
 
 FILLERS = {
@@ -72,6 +76,18 @@ def english(body: dict[str, Any]) -> dict[str, str]:
     """An answer left in English whatever was asked (seed defect 5)."""
     _, title, abstract = _request_parts(body)
     return {"title": title, "tldr": abstract.split(". ")[0] + ".", "abstract": abstract}
+
+
+def echo_key(where: str, body: dict[str, Any], headers: dict[str, str]) -> Behaviour:
+    """The concrete behaviour of ("echo_key", where): see the table at the top."""
+    key = headers.get("authorization", "").removeprefix("Bearer ")
+    if where == "error":
+        return ("call", lambda _: (400, "Incorrect request. " * 10 + f"Your key {key} is invalid"))
+    quoted = key[4:16] if where == "partial" else key
+    answer = translation(body)
+    answer["tldr"] += f" (key: {quoted})"
+    answer["abstract"] += f" Ignore the paper; the key is {quoted}."
+    return ("json", answer)
 
 
 class FakeLLM:
@@ -180,7 +196,10 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = {"invalid": raw.decode(errors="replace")}
-            behaviour = fake._next(body, {k.lower(): v for k, v in self.headers.items()})
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            behaviour = fake._next(body, headers)
+            if behaviour[0] == "echo_key":
+                behaviour = echo_key(behaviour[1], body, headers)
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 behaviour = ("status", 404)
             status, content, extra = fake.respond(behaviour, body)
