@@ -19,6 +19,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.models import Paper
 from bot.topics import Topic, topic_matches
 
+_BREAKS = re.compile(r"[^\w\s-]+|[^\x00-\u024f]+")  # punctuation, or a run of another script
 _NOT_LATIN = re.compile(r"[^\x00-\u024f]+")  # everything past Latin Extended-B: CJK, Cyrillic...
 
 
@@ -49,6 +50,9 @@ class PaperIndex:
         self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
         self._idf = self.vectorizer.idf_.astype(np.float32)
         self._analyze = self.vectorizer.build_analyzer()
+        self._preprocess = self.vectorizer.build_preprocessor()
+        self._tokenize = self.vectorizer.build_tokenizer()
+        self._stop_words = self.vectorizer.get_stop_words() or frozenset()
         self._postings = self.matrix.T.tocsr()  # term -> the papers holding it
         self._queries: dict[str, Probe] = {}
         self._others: dict[str, Probe] = {}
@@ -122,8 +126,13 @@ class PaperIndex:
         return shared
 
     def words(self, text: str) -> list[str]:
-        """The words of a text as the index sees them (lower case, no stop words), in order."""
-        return [w for w in self._analyze(_NOT_LATIN.sub(" ", text)) if " " not in w]
+        """The words of a text as the index sees them, in order, with "" where a run of words
+        breaks: a stop word, punctuation, another script."""
+        words: list[str] = []
+        for segment in _BREAKS.split(text):
+            tokens = self._tokenize(self._preprocess(segment))
+            words += ["" if token in self._stop_words else token for token in tokens] + [""]
+        return words
 
     def matching(self, topic: Topic) -> frozenset[str]:
         """The ids of the index's papers matching a boost topic (computed once per topic)."""
