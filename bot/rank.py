@@ -100,7 +100,7 @@ def vote_model(signal: Signal) -> str:
 def tfidf_parts(index: PaperIndex, papers: Sequence[Paper], signal: Signal) -> Parts:
     """The interest and vote parts of each paper's score, from one product of the day's
     postings with the chat's probes (interest text, liked and disliked papers, linear model)."""
-    liked, disliked = _voted(index, signal.liked), _voted(index, signal.disliked)
+    liked, disliked = voted_papers(index, signal.liked), voted_papers(index, signal.disliked)
     liked_probes, disliked_probes = (
         [index.probe(p) for p in liked],
         [index.probe(p) for p in disliked],
@@ -120,7 +120,7 @@ def tfidf_parts(index: PaperIndex, papers: Sequence[Paper], signal: Signal) -> P
     return Parts(sims[:, 0], votes, liked_each, tuple(liked), model)
 
 
-def _voted(index: PaperIndex, items: Iterable[Paper | str]) -> list[Paper]:
+def voted_papers(index: PaperIndex, items: Iterable[Paper | str]) -> list[Paper]:
     """Voted Papers as given, and voted ids that the index knows."""
     items = list(items)
     return [i for i in items if isinstance(i, Paper)] + index.known(
