@@ -116,9 +116,9 @@ class PaperIndex:
         where = {self.rows.get(p.id, -1): n for n, p in enumerate(papers)}
         positions, term = _postings_of(self._postings.indptr, columns.astype(np.int64))
         holders = self._postings.indices[positions]
-        for row, column in zip(holders.tolist(), columns[term].tolist(), strict=True):
-            if row in where:
-                shared[where[row]].add(str(self.terms[column]))
+        hits = np.isin(holders, np.fromiter(where, dtype=np.int64, count=len(where)))
+        for row, column in zip(holders[hits].tolist(), columns[term[hits]].tolist(), strict=True):
+            shared[where[row]].add(str(self.terms[column]))
         for n, paper in enumerate(papers):
             if paper.id not in self.rows:
                 held = set(self.probe(paper)[0].tolist()).intersection(columns.tolist())
