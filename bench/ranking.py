@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -38,8 +39,10 @@ from bot.taxonomy import category_name  # noqa: E402
 FEED = ROOT / "tests" / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
 READERS = 5  # per subject
 LIKES = 10
-CHAT_TOPICS = ["cs.AI", "cs.LG", "cs.CL", "cs.CV", "hep-th", "quant-ph", "math.AP", "astro-ph",
-               "stat.ML", '"neural network"', '"dark matter"', "cond-mat", "physics.optics"]  # fmt: skip
+CHAT_TOPICS = (
+    "cs.AI cs.LG cs.CL cs.CV hep-th quant-ph math.AP astro-ph stat.ML cond-mat".split()
+    + ["physics.optics", '"neural network"', '"dark matter"', 'au:"Wei Zhang"']
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,9 @@ def precision(order: list[Paper], reader: Reader, k: int) -> float:
     return sum(p.id in reader.held_back for p in order[:k]) / k
 
 
-def quality(papers: list[Paper], index: PaperIndex, space_for=None) -> dict[str, list[float]]:
+def quality(
+    papers: list[Paper], index: PaperIndex, space_for: Any = None
+) -> dict[str, list[float]]:
     """Mean precision at 10 and 50 for each ranker over every reader."""
     totals: dict[str, list[float]] = {}
     for reader in readers(papers):
@@ -92,10 +97,15 @@ def quality(papers: list[Paper], index: PaperIndex, space_for=None) -> dict[str,
         day = [p for p in papers if p.id not in seen]
         named = signals(reader)
         if space_for is not None:
-            named = {"embeddings, interests + likes": named["interests + likes"]}
+            shown = ("interests only", "likes only", "interests + likes")
+            named = {f"embeddings, {name}": named[name] for name in shown}
+        orders = {}
+        if space_for is None:  # the best any ranker could do: every held-back paper first
+            orders["ideal"] = sorted(day, key=lambda p: p.id not in reader.held_back)
         for name, signal in named.items():
             parts = space_for(day, signal) if space_for is not None else None
-            order = [r.paper for r in rank(index, day, signal, reasons_for=0, parts=parts)]
+            orders[name] = [r.paper for r in rank(index, day, signal, reasons_for=0, parts=parts)]
+        for name, order in orders.items():
             sums = totals.setdefault(name, [0.0, 0.0, 0])
             sums[0] += precision(order, reader, 10)
             sums[1] += precision(order, reader, 50)
@@ -103,14 +113,16 @@ def quality(papers: list[Paper], index: PaperIndex, space_for=None) -> dict[str,
     return {name: [s[0] / s[2], s[1] / s[2]] for name, s in totals.items()}
 
 
-def chat_day(
-    papers: list[Paper], index: PaperIndex, count: int
-) -> tuple[tuple[float, float], int]:
+def chat_day(papers: list[Paper], index: PaperIndex, count: int) -> tuple[tuple[float, float], int]:
     """Seconds (wall, CPU) to rank every chat's selected papers (reasons for a first page of 30),
     and the mean number of papers a chat ranks."""
     pick = random.Random(count)
-    interests = [category_name(s) for s in subjects(papers)] + ["graph neural networks",
-                 "dark matter halos", "quantum error correction", "我研究 LLM agents 的安全"]  # fmt: skip
+    interests = [category_name(s) for s in subjects(papers)] + [
+        "graph neural networks",
+        "dark matter halos",
+        "quantum error correction",
+        "我研究 LLM agents 的安全",
+    ]
     work = []
     selections: dict[tuple[str, ...], list[Paper]] = {}
     for n in range(count):

@@ -1,9 +1,15 @@
 """Ranking a chat's papers by its interests, votes and boosts, offline: TF-IDF over a day's papers.
 
-The shared work is done once per day (or digest window): `PaperIndex(papers)` fits one TF-IDF
-vectorizer on their titles and abstracts. Per chat, `rank(index, papers, signal)` costs a few
-sparse dot products over that matrix. Interests are matched by their Latin-script words (arXiv
-abstracts are English); an interest with no known word ranks by votes alone.
+The shared work is done once per day (or digest window): `PaperIndex(papers)` (bot/paperindex.py)
+fits one TF-IDF vectorizer. Per chat, `rank(index, papers, Signal.for_chat(...))` costs one
+gather over the day's postings. A paper's score is
+
+    0.5 * cos(interest text) + cos(liked centroid) - 0.5 * cos(disliked centroid)
+        [+ a ridge classifier of liked against disliked, from 3 likes and 3 dislikes]
+        + 1.0 for a followed author, 0.3 for a followed phrase
+
+Interests are matched by their Latin-script words (arXiv abstracts are English); an interest
+with no known word ranks by votes alone, or keeps today's order.
 """
 
 from __future__ import annotations
@@ -24,14 +30,14 @@ from bot.textcut import shorten
 from bot.topics import Topic, topic_matches
 
 INTEREST_WEIGHT = 0.5  # cosine to the interest text (a short text: its cosines run high)
-LIKED_WEIGHT = 1.0  # cosine to the liked papers' centroid (or the linear model's score)
+LIKED_WEIGHT = 1.0  # the votes' part: liked centroid - disliked centroid (+ linear model)
 DISLIKED_WEIGHT = 0.5  # penalty: cosine to the disliked papers' centroid
 BOOSTS = {"author": 1.0, "phrase": 0.3}  # added to the score of a paper matching the topic
 RIDGE = 1.0  # the linear model's regularization (the voted vectors have unit length)
 PROBE_TERMS = 60  # terms of a voted paper matched against the day
 LINEAR_TERMS = 200  # terms of the linear model matched against the day
 LINEAR_WEIGHT = 1.0  # the linear model's score, added to the centroids' once it kicks in
-MIN_VOTES_FOR_MODEL = 3  # likes and dislikes each, before a linear model replaces the centroids
+MIN_VOTES_FOR_MODEL = 3  # likes and dislikes each, before the linear model joins the centroids
 REASON_WORDS = 3  # interest words named in a reason
 TITLE_UNITS = 60  # length of a liked paper's title in a reason
 
@@ -93,7 +99,7 @@ class Parts:
     votes: np.ndarray
     liked_each: np.ndarray
     liked: tuple[Paper, ...]
-    model: str  # "cosine" or "linear"
+    model: str  # "cosine", "linear" (TF-IDF) or "embedding" (bot.embed)
 
 
 def vote_model(signal: Signal) -> str:
@@ -192,20 +198,28 @@ def rank(
     scores = scores + np.array([weight for weight, _ in boosts], dtype=np.float32)
     order = np.argsort(-scores, kind="stable").tolist()  # ties keep today's order
     explained = order[: len(order) if reasons_for is None else reasons_for]
-    words = interest_words(index, [papers[i] for i in explained], signal.interests)
-    liked_best = parts.liked_each.max(axis=1) if parts.liked else np.zeros(len(papers))
-    liked_which = parts.liked_each.argmax(axis=1) if parts.liked else np.zeros(len(papers), int)
-    reasons = {
-        i: _reason(
-            float(parts.interest[i]),
-            float(liked_best[i]),
-            parts.liked[liked_which[i]] if parts.liked else None,
-            boosts[i][1],
-            w,
-        )
-        for i, w in zip(explained, words, strict=True)
-    }
+    reasons = _reasons(index, papers, explained, parts, [b for _, b in boosts], signal.interests)
     return [Ranked(papers[i], float(scores[i]), reasons.get(i, NO_REASON)) for i in order]
+
+
+def _reasons(
+    index: PaperIndex,
+    papers: Sequence[Paper],
+    explained: Sequence[int],
+    parts: Parts,
+    boosts: Sequence[Topic | None],
+    interests: str,
+) -> dict[int, Reason]:
+    """The Reasons of the papers at positions `explained`."""
+    words = interest_words(index, [papers[i] for i in explained], interests)
+    reasons = {}
+    for i, found in zip(explained, words, strict=True):
+        liked = None
+        if parts.liked:
+            best = int(parts.liked_each[i].argmax())
+            liked = (float(parts.liked_each[i, best]), parts.liked[best])
+        reasons[i] = _reason(float(parts.interest[i]), liked, boosts[i], found)
+    return reasons
 
 
 def _boost_of(
@@ -223,22 +237,22 @@ def _boost_of(
 
 def _reason(
     interest: float,
-    liked: float,
-    liked_paper: Paper | None,
+    liked: tuple[float, Paper] | None,
     boost: Topic | None,
     words: tuple[str, ...],
 ) -> Reason:
-    """The largest contribution to a paper's score (interest, resemblance to a liked paper,
-    boost), as a Reason."""
-    interest, liked = INTEREST_WEIGHT * interest, LIKED_WEIGHT * liked
+    """The largest contribution to a paper's score, as a Reason: the interest, the liked paper
+    it is closest to (`liked`: that cosine and paper), or the boost."""
+    interest *= INTEREST_WEIGHT
+    resemblance = LIKED_WEIGHT * liked[0] if liked else 0.0
     boost_weight = BOOSTS[boost.kind] if boost else 0.0
-    best = max(interest, liked, boost_weight)
+    best = max(interest, resemblance, boost_weight)
     if best <= 0:
         return NO_REASON
     if boost and best == boost_weight:
         return Reason(boost.kind, name=boost.value)
-    if liked_paper is not None and best == liked:
-        return Reason("liked", title=_short_title(liked_paper.title), paper_id=liked_paper.id)
+    if liked and best == resemblance:
+        return Reason("liked", title=_short_title(liked[1].title), paper_id=liked[1].id)
     return Reason("interest", words=words)
 
 

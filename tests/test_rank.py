@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+import bot.rank
 from bot.models import Paper
 from bot.parse import parse_feed
 from bot.rank import (
@@ -155,7 +156,7 @@ def test_interests_in_another_language_rank_by_their_latin_words(index, day) -> 
     assert accented[0].paper.title == "Protein folding with diffusion"
 
 
-def test_enough_votes_switch_to_a_linear_model_that_follows_them(day) -> None:
+def test_enough_votes_switch_to_a_linear_model_that_follows_them(day, monkeypatch) -> None:
     liked = [
         Paper(
             f"2410.0000{n}",
@@ -190,6 +191,10 @@ def test_enough_votes_switch_to_a_linear_model_that_follows_them(day) -> None:
     social = next(r for r in voted if r.paper.title == "Graph neural networks for social networks")
     assert voted.index(social) > 1  # below papers the votes say nothing about
     assert social.score < next(r.score for r in interest_only if r.paper == social.paper)
+    monkeypatch.setattr(bot.rank, "MIN_VOTES_FOR_MODEL", 4)  # the same votes, centroids only
+    assert vote_model(three_each) == "cosine"
+    centroids_only = rank(index, day, three_each)
+    assert social.score < next(r.score for r in centroids_only if r.paper == social.paper)
 
 
 def test_ten_thousand_chats_share_one_fitted_index(monkeypatch, day) -> None:
