@@ -225,3 +225,12 @@ def test_an_empty_day_ranks_nothing() -> None:
     assert rank(index, [], Signal(interests="anything")) == []
     lone = Paper("2411.00001", 1, "The", "A")  # stop words only
     assert [r.paper for r in rank(PaperIndex([lone]), [lone], Signal(interests="the"))] == [lone]
+
+
+def test_a_paper_from_another_day_gets_the_vectorizers_own_vector(index) -> None:
+    text = "Quantum error correction decoders, and decoders again: surface codes!"
+    columns, values = index.transform(text)
+    expected = index.vectorizer.transform([text]).tocsr()
+    assert sorted(zip(columns.tolist(), values.round(5).tolist(), strict=True)) == sorted(
+        zip(expected.indices.tolist(), expected.data.round(5).tolist(), strict=True)
+    )
