@@ -103,8 +103,8 @@ class PaperIndex:
 
     def similarities(self, papers: Sequence[Paper], probes: Sequence[Probe]) -> np.ndarray:
         """Cosines, papers x probes, for the index's papers or any others."""
-        rows = [self.rows.get(p.id) for p in papers]
-        if None not in rows:
+        rows = [self.rows.get(p.id, -1) for p in papers]
+        if -1 not in rows:
             return self.cosines(probes)[:, rows].T
         return (
             as_matrix([self.probe(p) for p in papers], self) @ as_matrix(probes, self).T.toarray()

@@ -98,6 +98,11 @@ def test_a_liked_paper_brings_similar_papers_up(index, day) -> None:
     assert ranked[0].paper.title == "Message passing for molecules"
     assert ranked[0].reason == Reason("liked", title=yesterday.title, paper_id=yesterday.id)
     assert "Graph networks for drug molecules" in reason_text(ranked[0].reason, "en")
+    late = Paper(
+        "2411.08888", 1, "Molecule graphs, late", "Graph neural networks for drug molecules."
+    )
+    with_late = rank(index, [*day, late], Signal(liked=(yesterday,)))  # a paper the index lacks
+    assert [r.paper.title for r in with_late[:2]] == [late.title, "Message passing for molecules"]
 
 
 def test_a_disliked_paper_pushes_similar_papers_down(index, day) -> None:
