@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"arxiv-digest: {error}", file=sys.stderr)
         return 2
     level = logging.DEBUG if args.verbose else logging.INFO
-    setup_logging((settings.telegram_token, settings.llm_api_key), level)
+    setup_logging((settings.telegram_token, settings.llm_api_key, settings.embed_api_key), level)
     if args.command == "run":
         return _run(settings)
     if args.command == "preview":

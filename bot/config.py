@@ -26,6 +26,11 @@ ENVIRONMENT = {
     "LLM_MODEL": ("llm", "model"),
     "ARXIV_DIGEST_DATA_DIR": ("storage", "data_dir"),
 }
+# the optional embeddings API for ranking (bot/embed.py), read like the LLM's
+EMBED_ENVIRONMENT = {
+    "EMBED_BASE_URL": ("embed", "base_url"),
+    "EMBED_MODEL": ("embed", "model"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,19 @@ class Settings:
     default_time: str = "08:00"
     default_timezone: str = "UTC"
     default_limit: int = 30
+    embed_base_url: str = ""
+    embed_api_key: str = field(default="", repr=False)
+    embed_model: str = ""
+    embed_timeout: float = 30.0
+    embed_batch_size: int = 64
 
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url)
+
+    @property
+    def embed_enabled(self) -> bool:
+        return bool(self.embed_base_url)
 
 
 def load_settings(
@@ -74,12 +88,13 @@ def load_settings(
     path = config_path or env.get("ARXIV_DIGEST_CONFIG")
     if path:
         _merge(layers, _read_toml(Path(path)))
-    for variable, (section, key) in ENVIRONMENT.items():
+    for variable, (section, key) in (ENVIRONMENT | EMBED_ENVIRONMENT).items():
         if env.get(variable, "").strip():
             layers.setdefault(section, {})[key] = env[variable].strip()
     secrets = {
         "telegram_token": env.get("TELEGRAM_BOT_TOKEN", "").strip(),
         "llm_api_key": env.get("LLM_API_KEY", "").strip(),
+        "embed_api_key": env.get("EMBED_API_KEY", "").strip(),
     }
     return _build(layers, secrets)
 
@@ -130,9 +145,18 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),
         default_limit=int(read.number("digest", "default_limit", minimum=1)),
+        embed_base_url=read.url("embed", "base_url", optional=True),
+        embed_api_key=secrets["embed_api_key"],
+        embed_model=read.text("embed", "model"),
+        embed_timeout=read.number("embed", "timeout", minimum=0.1),
+        embed_batch_size=int(read.number("embed", "batch_size", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")
+    if settings.embed_base_url and not settings.embed_model:
+        raise ConfigError(
+            "embed.model (EMBED_MODEL) must be set when embed.base_url (EMBED_BASE_URL) is"
+        )
     return settings
 
 
