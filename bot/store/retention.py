@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from bot.store.papers import Papers, Summaries
 from bot.store.reserved import Saved
 
 DAY = 86400
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,4 +57,6 @@ def prune(parts: Concerns, keep_days: int, now: float | None = None) -> Pruned:
         digests = parts.digests.prune(now - keep_days * DAY, referenced)
         parts.deliveries.prune(before_day)
     parts.db.vacuum()
-    return Pruned(len(gone), digests)
+    pruned = Pruned(len(gone), digests)
+    log.info("retention: %s", pruned.line())
+    return pruned
