@@ -23,7 +23,9 @@ def v0_rows(path: Path) -> dict[str, dict[str, object]]:
     """Every (table, key) -> decoded value of a file, read with plain sqlite3."""
     with sqlite3.connect(path) as conn:
         names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        rows = {n: {k: json.loads(v) for k, v in conn.execute(f'SELECT * FROM "{n}"')} for n in names}
+        rows = {
+            n: {k: json.loads(v) for k, v in conn.execute(f'SELECT * FROM "{n}"')} for n in names
+        }
     conn.close()
     return rows
 

@@ -63,5 +63,7 @@ async def test_the_migrate_service_message_moves_digests_buttons_and_sent_papers
     # The next /digest in the supergroup repeats none of the papers the group already had.
     await h.say(SUPERGROUP, "/digest", expect=None, user_id=ADMIN)
     later = store.latest_digest(SUPERGROUP)
-    repeated = set(later.paper_ids) & set(digest.paper_ids) if later.number > moved.number else set()
+    repeated = (
+        set(later.paper_ids) & set(digest.paper_ids) if later.number > moved.number else set()
+    )
     assert repeated == set()
