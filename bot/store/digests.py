@@ -39,7 +39,7 @@ class Digests:
         messages = {f"{chat}:{m}": digest.number for m in digest.message_ids if m not in known}
         self.db.put_many("messages", messages)
         if digest.done and old is not None and not old.done:
-            del self.db["undelivered"][key]
+            self.db.delete_many("undelivered", [key])
         elif not digest.done and (old is None or old.done):
             self.db["undelivered"][key] = [digest.chat_id, digest.number]
         return old

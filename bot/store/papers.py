@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -74,7 +73,7 @@ class Papers:
         """
         sql = "SELECT key, value FROM days WHERE key > ? ORDER BY key"
         rows = self.db.select(sql, (after_iso,))
-        days = {day: json.loads(value) for day, value in rows}
+        days = {day: self.db["days"].decode(value) for day, value in rows}
         first_day: dict[str, str] = {}
         for day, entry in days.items():
             for paper_id in entry:
