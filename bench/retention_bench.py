@@ -1,6 +1,7 @@
 """Database size over simulated days with daily retention: flat after keep_days.
 
-    python bench/retention_bench.py [--days 90] [--papers 300] [--chats 50] [--keep-days 60] [--no-prune]
+    python bench/retention_bench.py [--days 90] [--papers 300] [--chats 50] [--keep-days 60]
+                                     [--no-prune]
 
 Each day: `papers` new papers with an English summary, a digest of 10 of them per chat
 (stored, then delivered in two messages), then the daily prune. Prints the file size every
