@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from bot.models import Digest
 from bot.store.db import Database
@@ -98,7 +99,9 @@ class Digests:
             self.db["latest"][str(new_id)] = number
             del self.db["latest"][str(old_id)]
 
-    def _replace(self, name: str, old_rows: list[tuple[str, object]], new_rows: dict) -> None:
+    def _replace(
+        self, name: str, old_rows: list[tuple[str, Any]], new_rows: dict[str, Any]
+    ) -> None:
         self.db.delete_many(name, [key for key, _ in old_rows])
         self.db.put_many(name, new_rows)
 

@@ -127,3 +127,23 @@ def test_a_kill_during_a_digest_write_leaves_digest_index_and_sends_together(tmp
     assert mid_write, "the kill should land while the step is being written"
     assert numbers == list(range(1, latest + 1)) == indexed
     assert len(sent) == 3000 * latest  # every digest's sends, and none of a lost digest
+
+
+def test_moving_a_chat_re_addresses_its_digests_index_sends_and_undelivered(tmp_path: Path):
+    with Store(tmp_path) as store:
+        store.put_chat(Chat(chat_id=-5, topics=("cs.AI",), is_group=True))
+        store.put_chat(Chat(chat_id=-55))  # a neighbour whose keys share the prefix "-5"
+        store.put_digest(digest(-5, 1, ["a", "b"], message_ids=(10,), done=True))
+        store.put_digest(digest(-5, 2, ["c"], message_ids=(20,)))
+        store.put_digest(digest(-55, 1, ["z"], message_ids=(10,)))
+        assert store.move_chat(-5, -1005) and not store.move_chat(-5, -1005)
+        assert store.get_chat(-1005).topics == ("cs.AI",) and not store.get_chat(-5).active
+        assert store.latest_digest(-1005).number == 2 and store.latest_digest(-5) is None
+        assert store.digest_for_message(-1005, 10).paper_ids == ("a", "b")
+        assert store.sent_paper_ids(-1005) == {"a", "b", "c"} and store.sent_paper_ids(-5) == set()
+        assert [(d.chat_id, d.number) for d in store.undelivered_digests()] == [
+            (-55, 1),
+            (-1005, 2),
+        ]
+        assert store.sent_paper_ids(-55) == {"z"} and store.digest_for_message(-55, 10).number == 1
+        assert store.next_digest_number(-1005) == 3
