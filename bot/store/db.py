@@ -51,7 +51,7 @@ def prefix_end(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-class Table(SqliteDict):
+class Table(SqliteDict):  # type: ignore[misc]  # sqlitedict ships no type hints
     """A sqlitedict table on the database's shared connection: its writes join the open step."""
 
     def __init__(self, conn: SqliteMultithread, path: Path, name: str) -> None:
