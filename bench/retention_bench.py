@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--keep-days", type=int, default=60)
     parser.add_argument("--no-prune", action="store_true", help="the same days without retention")
     args = parser.parse_args()
-    began = time.perf_counter()
+    began, slowest = time.perf_counter(), 0.0
     with tempfile.TemporaryDirectory() as tmp, Store(tmp) as store:
         path = Path(tmp) / "arxiv-digest.sqlite"
         print(f"{args.papers} papers/day, {args.chats} chats, keep_days={args.keep_days}")
@@ -71,10 +71,14 @@ def main() -> None:
             one_day(store, day, args.papers, args.chats)
             now = (START + timedelta(days=day, hours=12)).timestamp()
             if not args.no_prune:
+                pruning = time.perf_counter()
                 store.prune(args.keep_days, now=now)
+                slowest = max(slowest, time.perf_counter() - pruning)
             if (day + 1) % 10 == 0:
                 report(day + 1, path, store.table_sizes())
-    print(f"({time.perf_counter() - began:.0f} s)")
+    print(
+        f"slowest daily prune {slowest * 1000:.0f} ms; {time.perf_counter() - began:.0f} s in all"
+    )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ class Database:
     def __init__(self, path: Path, table_names: Iterable[str]) -> None:
         self.path = path
         self.lock = threading.RLock()
+        self._depth = 0  # steps open on the lock's owner
         self.conn = SqliteMultithread(
             str(path), autocommit=False, journal_mode=JOURNAL_MODE, outer_stack=False
         )
@@ -97,18 +98,29 @@ class Database:
 
     @contextmanager
     def step(self) -> Iterator[None]:
-        """One logical write: whole, committed once at its end, rolled back if it fails."""
+        """One logical write: whole, committed once at its end, rolled back if it fails.
+
+        A step inside a step joins it (only the outermost one commits).
+        """
         with self.lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN")  # explicit, so a failed step always has one to roll back
+            self._depth = 1
             try:
                 yield
             except BaseException:
-                self._rollback()
+                self.conn.select_one("ROLLBACK")
                 raise
-            self.conn.commit()
-
-    def _rollback(self) -> None:
-        with suppress(sqlite3.Error):  # nothing was written yet
-            self.conn.select_one("ROLLBACK")
+            else:
+                self.conn.commit()
+            finally:
+                self._depth = 0
 
     def select(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.select(sql, tuple(args)))

@@ -147,3 +147,15 @@ def test_moving_a_chat_re_addresses_its_digests_index_sends_and_undelivered(tmp_
         ]
         assert store.sent_paper_ids(-55) == {"z"} and store.digest_for_message(-55, 10).number == 1
         assert store.next_digest_number(-1005) == 3
+
+
+def test_a_step_that_fails_half_way_leaves_nothing_and_logs_no_sqlite_error(tmp_path, caplog):
+    with Store(tmp_path) as store:
+        with pytest.raises(RuntimeError), store.db.step():
+            store.chats.put(Chat(chat_id=1))
+            raise RuntimeError("the step fails after its first write")
+        with pytest.raises(RuntimeError), store.db.step():
+            raise RuntimeError("the step fails before any write")
+        store.put_chat(Chat(chat_id=2))
+        assert [c.chat_id for c in store.all_chats()] == [2]
+    assert not [r for r in caplog.records if r.name.startswith("sqlitedict")]
