@@ -68,4 +68,5 @@ async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         old_id, new_id = message.migrate_from_chat_id, message.chat_id
     else:
         return
-    move_chat(engine_of(context), old_id, new_id)
+    engine = engine_of(context)
+    await engine.store.run(move_chat, engine, old_id, new_id)  # one commit, off the event loop
