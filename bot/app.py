@@ -103,6 +103,7 @@ def add_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(subscriptions.remove_button, pattern=r"^rm:"))
     app.add_handler(CallbackQueryHandler(chat_settings.settings_button, pattern=r"^set:"))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_migrated))
     # A message that is just a number ("3"), sent alone or as a reply to a digest message.
     number = filters.TEXT & ~filters.COMMAND & filters.Regex(r"^\s*\[?\d{1,4}\]?\s*$")
     app.add_handler(MessageHandler(number, reading.paper_by_number))

@@ -68,6 +68,7 @@ class Settings:
     embed_model: str = ""
     embed_timeout: float = 30.0
     embed_batch_size: int = 64
+    keep_days: int = 60
 
     @property
     def llm_enabled(self) -> bool:
@@ -150,6 +151,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         embed_model=read.text("embed", "model"),
         embed_timeout=read.number("embed", "timeout", minimum=0.1),
         embed_batch_size=int(read.number("embed", "batch_size", minimum=1)),
+        keep_days=int(read.number("storage", "keep_days", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")

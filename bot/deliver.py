@@ -87,6 +87,7 @@ async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Dig
         if message is None:
             return digest
         digest = digest.with_changes(
+            chat_id=message.chat_id,  # the supergroup's id, if the group migrated meanwhile
             message_ids=digest.message_ids + (message.message_id,),
             parts_sent=index + 1 if resume else digest.parts_sent,
         )
@@ -131,10 +132,6 @@ def mark_inactive(engine: Engine, chat_id: int, why: str) -> None:
 
 
 def move_chat(engine: Engine, old_id: int, new_id: int) -> None:
-    """Carry a group's settings to the id Telegram gave it as a supergroup; retire the old id."""
-    chat = engine.store.get_chat(old_id)
-    if chat is None or engine.store.get_chat(new_id) is not None:
-        return
-    engine.store.put_chat(chat.with_changes(chat_id=new_id))
-    engine.store.put_chat(chat.with_changes(active=False))
-    log.info("chat %s moved to %s (now a supergroup)", old_id, new_id)
+    """Carry a group's settings, digests and sent papers to its supergroup id; retire the old id."""
+    if engine.store.move_chat(old_id, new_id):
+        log.info("chat %s moved to %s (now a supergroup)", old_id, new_id)

@@ -99,6 +99,14 @@ class Scheduler:
             first=settings.check_every_seconds,
             name="deliveries",
         )
+        # Retention (storage.keep_days): an hour after start-up, then daily, in a worker thread.
+        store = self.engine.store
+        queue.run_repeating(
+            lambda _: store.run(store.prune, settings.keep_days, self.clock().timestamp()),
+            timedelta(days=1),
+            first=timedelta(hours=1),
+            name="retention",
+        )
 
     async def _fetch_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
         await self.fetch()

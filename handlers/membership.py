@@ -8,7 +8,7 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
-from bot.deliver import mark_inactive
+from bot.deliver import mark_inactive, move_chat
 from bot.i18n import t
 from handlers.common import engine_of, feed_names, fetch_new_feeds, is_group, reply, user_lang
 
@@ -51,3 +51,22 @@ async def _came_back(
     if is_group(update):  # a private chat's /start follows and greets
         lang = chat.lang if chat is not None else user_lang(update)
         await reply(update, context, t(lang, "membership.group_added"))
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its settings, digests and sent papers move to the new id.
+
+    Telegram announces it twice (migrate_to_chat_id in the group, migrate_from_chat_id in the
+    supergroup); the first moves the chat, the second finds it moved.
+    """
+    message = update.effective_message
+    if message is None:
+        return
+    if message.migrate_to_chat_id:
+        old_id, new_id = message.chat_id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old_id, new_id = message.migrate_from_chat_id, message.chat_id
+    else:
+        return
+    engine = engine_of(context)
+    await engine.store.run(move_chat, engine, old_id, new_id)  # one commit, off the event loop

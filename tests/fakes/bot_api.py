@@ -614,6 +614,7 @@ class FakeBotApi:
         self._users: dict[int, JSONDict] = {}
         self._roles: dict[int, ChatRoles] = {}
         self._blocked: set[int] = set()
+        self._migrated: dict[int, int] = {}  # group id -> its supergroup id
         self._faults: dict[str, list[Fault]] = {}
         self._open_queries: set[str] = set()
         self._query_id = 0
@@ -898,6 +899,40 @@ class FakeBotApi:
         with self._cond:
             self._known_topic(chat_id, message_thread_id).deleted = True
 
+    def migrate_chat(
+        self, old_id: int, new_id: int, *, push_service_messages: bool = False
+    ) -> None:
+        """Group `old_id` became supergroup `new_id`: requests to `old_id` answer 400 with
+        parameters.migrate_to_chat_id; optionally queue the two service messages Telegram sends."""
+        with self._cond:
+            self._migrated[old_id] = new_id
+            if push_service_messages:
+                self._push_migration(old_id, new_id)
+
+    def _push_migration(self, old_id: int, new_id: int) -> None:
+        user = self._remember_user(self._sender(old_id, None), None, None, None)
+        old_chat = self._remember_chat(old_id, None, user, None)
+        new_chat = self._remember_chat(new_id, "supergroup", user, old_chat.get("title"))
+        for chat, field_name, other in ((old_chat, "migrate_to_chat_id", new_id),
+                                        (new_chat, "migrate_from_chat_id", old_id)):  # fmt: skip
+            message = {
+                "message_id": self._next_message_id(chat["id"]),
+                "from": user,
+                "chat": chat,
+                "date": int(time.time()),
+                field_name: other,
+            }
+            self._enqueue({"message": message})
+
+    def _refuse_migrated(self, chat_id: int) -> None:
+        if chat_id in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                parameters={"migrate_to_chat_id": self._migrated[chat_id]},
+                rejection=False,
+            )
+
     # -- test-side: observations --
 
     @property
@@ -1139,6 +1174,7 @@ class FakeBotApi:
         chat_id = int(raw)
         if chat_id in self._blocked:
             raise ApiError(403, f"Forbidden: {self._block_reason(chat_id)}", rejection=False)
+        self._refuse_migrated(chat_id)
         return chat_id
 
     def _block_reason(self, chat_id: int) -> str:

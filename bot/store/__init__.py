@@ -1,0 +1,202 @@
+"""All storage: one sqlitedict file, a JSON table per concern, one commit per logical step."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ParamSpec, Self, TypeVar
+
+from bot.errors import DigestError
+from bot.models import Chat, Digest, Paper, Summary
+from bot.store.chats import Chats, Counters, Feeds
+from bot.store.db import Database, check_database
+from bot.store.digests import Deliveries, Digests
+from bot.store.papers import Papers, Summaries
+from bot.store.reserved import Saved, Votes
+from bot.store.retention import Concerns, Pruned, prune
+from bot.store.schema import SCHEMA_VERSION, TABLES, upgrade
+
+__all__ = ["FILENAME", "SCHEMA_VERSION", "TABLES", "Pruned", "Store"]
+
+FILENAME = "arxiv-digest.sqlite"
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Store:
+    """The bot's database: `Store(data_dir)` opens (or creates) data_dir / arxiv-digest.sqlite.
+
+    Each method is one step: its writes, across however many tables, are one commit. Methods
+    are thread-safe; `await store.run(store.put_digest, digest)` runs one off the event loop.
+    """
+
+    def __init__(self, data_dir: Path | str) -> None:
+        self.path = Path(data_dir) / FILENAME
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DigestError(f"cannot create data directory {self.path.parent}: {exc}") from None
+        check_database(self.path)
+        try:
+            self.db = Database(self.path, TABLES)
+        except (sqlite3.Error, OSError, RuntimeError) as exc:
+            raise DigestError(f"cannot open database {self.path}: {exc}") from None
+        try:
+            upgrade(self.db)
+        except BaseException:
+            self.db.close()
+            raise
+        self.chats, self.feeds, self.counts = Chats(self.db), Feeds(self.db), Counters(self.db)
+        self.papers, self.summaries = Papers(self.db), Summaries(self.db)
+        self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
+        self.votes, self.saved = Votes(self.db), Saved(self.db)
+
+    async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a store call (or any function of store calls) in a worker thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def _read(self, fn: Callable[..., R], *args: Any) -> R:
+        with self.db.lock:  # no reading half of another thread's step
+            return fn(*args)
+
+    def _write(self, fn: Callable[..., R], *args: Any) -> R:
+        with self.db.step():
+            return fn(*args)
+
+    def close(self) -> None:
+        """Close the file; every step is committed when its method returns."""
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # papers and announcement days
+
+    def put_papers(self, papers: Iterable[Paper]) -> int:
+        """Store papers (the newest version wins) and their announce days, in one commit."""
+        return self._write(self.papers.put, papers)
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        return self._read(self.papers.get, paper_id)
+
+    def announced_since(self, after_iso: str) -> list[Paper]:
+        """Papers announced on days after `after_iso`, newest day first, feed order within a day."""
+        return self._read(self.papers.announced_since, after_iso)
+
+    def days_with_papers(self) -> list[str]:
+        return self._read(self.papers.days)
+
+    def latest_day(self) -> str:
+        days = self.days_with_papers()
+        return days[-1] if days else ""
+
+    # summaries
+
+    def get_summary(self, paper_key: str, lang: str) -> Summary | None:
+        return self._read(self.summaries.get, paper_key, lang)
+
+    def get_summaries(self, paper_keys: Sequence[str], lang: str) -> dict[str, Summary]:
+        return self._read(self.summaries.get_many, paper_keys, lang)
+
+    def put_summaries(self, summaries: Iterable[Summary]) -> None:
+        self._write(self.summaries.put, summaries)
+
+    # feeds
+
+    def get_feed_state(self, query: str) -> dict[str, Any]:
+        """What the last fetch of a feed left: etag, last_modified, fetched_at, announced."""
+        return self._read(self.feeds.get, query)
+
+    def put_feed_state(self, query: str, state: dict[str, Any]) -> None:
+        self._write(self.feeds.put, query, state)
+
+    # chats
+
+    def get_chat(self, chat_id: int) -> Chat | None:
+        return self._read(self.chats.get, chat_id)
+
+    def put_chat(self, chat: Chat) -> None:
+        self._write(self.chats.put, chat)
+
+    def all_chats(self) -> list[Chat]:
+        return self._read(self.chats.all)
+
+    def move_chat(self, old_id: int, new_id: int) -> bool:
+        """A group became a supergroup: its settings, digests, index and sends move, one commit.
+
+        The old id stays as an inactive chat. Nothing moves (False) when the old chat is
+        unknown or the new id already has settings (the move was done).
+        """
+        with self.db.step():
+            chat = self.chats.get(old_id)
+            if chat is None or self.chats.get(new_id) is not None:
+                return False
+            self.chats.put(chat.with_changes(chat_id=new_id))
+            self.chats.put(chat.with_changes(active=False))
+            self.digests.move(old_id, new_id)
+            self.deliveries.move(old_id, new_id)
+            return True
+
+    # digests, their message index and undelivered list, and the papers sent
+
+    def next_digest_number(self, chat_id: int) -> int:
+        return self._read(self.digests.next_number, chat_id)
+
+    def put_digest(self, digest: Digest) -> None:
+        """Store a digest (new or after delivery progress), its index and sent rows: one commit."""
+        with self.db.step():
+            before = self.digests.put(digest)
+            self.deliveries.record(digest, before)
+
+    def get_digest(self, chat_id: int, number: int) -> Digest | None:
+        return self._read(self.digests.get, chat_id, number)
+
+    def latest_digest(self, chat_id: int) -> Digest | None:
+        return self._read(self.digests.latest, chat_id)
+
+    def undelivered_digests(self) -> list[Digest]:
+        """Digests whose delivery has not finished (for resuming after a crash), oldest first."""
+        return self._read(self.digests.undelivered)
+
+    def digest_for_message(self, chat_id: int, message_id: int) -> Digest | None:
+        return self._read(self.digests.for_message, chat_id, message_id)
+
+    def sent_paper_ids(self, chat_id: int) -> set[str]:
+        """Ids of every paper in this chat's digests (within retention)."""
+        return self._read(self.deliveries.paper_ids, chat_id)
+
+    # counters
+
+    def bump(self, name: str, n: int = 1) -> int:
+        """Add n to a counter and return its new value."""
+        return self._write(self.counts.bump, name, n)
+
+    def counter(self, name: str) -> int:
+        return self._read(self.counts.get, name)
+
+    def counters(self) -> dict[str, int]:
+        return self._read(self.counts.all)
+
+    # the file
+
+    def table_sizes(self) -> dict[str, int]:
+        """Rows per table (papers, summaries, chats, ...), for /stats; each is a count query."""
+        return self._read(lambda: {name: len(table) for name, table in self.db.tables.items()})
+
+    def prune(self, keep_days: int, now: float | None = None) -> Pruned:
+        """Retention: drop what is older than keep_days and no chat references (one commit)."""
+        parts = Concerns(
+            self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved
+        )
+        return prune(parts, keep_days, now)

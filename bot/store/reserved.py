@@ -1,0 +1,25 @@
+"""Room for votes and saved papers: their tables exist, later versions fill them."""
+
+from __future__ import annotations
+
+from bot.store.db import Database
+
+
+class Votes:
+    """Table `votes`: "chat:digest number:paper id" -> a chat's vote on one entry (reserved)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+
+class Saved:
+    """Table `saved`: "chat:paper id" -> when the chat saved the paper (reserved).
+
+    `paper_ids()` is retention's hook: a saved paper and its summaries are never pruned.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def paper_ids(self) -> set[str]:
+        return {key.partition(":")[2] for key in self.db["saved"]}
