@@ -55,6 +55,8 @@ class Settings:
     default_time: str = "08:00"
     default_timezone: str = "UTC"
     default_limit: int = 30
+    max_topics: int = 40
+    max_phrase_chars: int = 80
 
     @property
     def llm_enabled(self) -> bool:
@@ -126,6 +128,8 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),
         default_limit=int(read.number("digest", "default_limit", minimum=1)),
+        max_topics=int(read.number("chat", "max_topics", minimum=1)),
+        max_phrase_chars=int(read.number("chat", "max_phrase_chars", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")

@@ -19,6 +19,7 @@ from bot.taxonomy import (
     known_names,
     suggest,
 )
+from bot.textcut import shorten
 
 KINDS = ("category", "archive", "phrase", "author", "exclude")
 KEYWORD_KINDS = ("phrase", "author")
@@ -36,6 +37,18 @@ _CATEGORY_SHAPE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z]+(?:-[a-z]+)?", re.IGNOR
 _SEPARATORS = re.compile(r"[-_.]")
 _TYPO_SIMILARITY = 0.8
 _LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+# Cyrillic and Greek letters that look like Latin ones: "сs.AI" with a Cyrillic с is no typo
+# a user can see.
+_CONFUSABLES = str.maketrans(
+    "асеорхуіјѕԁһкԛԝАВСЕНІЈКМОРЅТХУαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧı",
+    "aceopxyijsdhkqwABCEHIJKMOPSTXYabeikvoptuxABEZHIKMNOPTYXi",
+)
+_LONGEST_ID = 40  # no category or archive id is this long: a longer word is no typo of one
+_QUOTED_CHARS = 64  # what a refusal quotes of the word it refuses
+
+
+class LookalikeTopicError(UnknownTopicError):
+    """A word that reads as a category but has Cyrillic or Greek letters in it ("сs.AI")."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +103,30 @@ def parse_topics(text: str) -> list[Topic]:
     bad topic adds nothing; ValueError when no topic is left (empty text).
     """
     topics: dict[tuple[str, str], Topic] = {}
-    for match in _TOKEN.finditer(text.translate(_QUOTES)):
+    for match in _TOKEN.finditer(normalize_input(text).translate(_QUOTES)):
         topic = _topic_of(match)
         if topic is not None:
             topics.setdefault(topic.key, topic)
     if not topics:
         raise ValueError("no topics given")
     return list(topics.values())
+
+
+def normalize_input(text: str) -> str:
+    """Typed text as compared: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI") and
+    invisible format characters (zero-width spaces, joiners, direction marks) removed."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
+
+
+def lookalike_of(word: str) -> str | None:
+    """The category or archive a word names once look-alike letters are folded to Latin ones
+    ("сs.AI" with a Cyrillic с names cs.AI), or None (also for a word that needs no folding)."""
+    folded = word.translate(_CONFUSABLES)
+    if folded == word or len(word) > _LONGEST_ID:
+        return None
+    named = _named_id(folded)
+    return named.value if named is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -123,7 +153,8 @@ def _topic_of(match: re.Match[str]) -> Topic | None:
         return Topic("author", value if quoted is not None else value.replace("_", " "))
     if exclude:
         if quoted is None and (_named_id(value) or _looks_like_typo(value)):
-            raise ValueError(f'categories cannot be excluded; to exclude the word: -"{value}"')
+            word = shorten(value, _QUOTED_CHARS)
+            raise ValueError(f'categories cannot be excluded; to exclude the word: -"{word}"')
         return Topic("exclude", value)
     return Topic("phrase", value) if quoted is not None else _bare_topic(value)
 
@@ -146,11 +177,16 @@ def _bare_topic(word: str) -> Topic:
         return named
     if _looks_like_typo(word):
         raise UnknownTopicError(word, suggest(word))
+    lookalike = lookalike_of(word)
+    if lookalike is not None:
+        raise LookalikeTopicError(word, (lookalike,))
     return Topic("phrase", word)
 
 
 def _looks_like_typo(word: str) -> bool:
     """Whether a word that names nothing is an obvious typo of a category or archive."""
+    if len(word) > _LONGEST_ID:
+        return False
     lowered = word.lower()
     if _CATEGORY_SHAPE.fullmatch(word):
         prefix, _, code = word.partition(".")
