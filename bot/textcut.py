@@ -22,6 +22,7 @@ _TOKENS = re.compile(f"\\s+|[{_CJK}]|[^\\s{_CJK}]+")
 _HTML_PIECES = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 _ZWJ = "\u200d"
+_EMOJI_PARTS = ("So", "Sk", "Mn", "Me")  # what a joiner follows inside an emoji sequence
 
 
 def utf16_len(text: str) -> int:
@@ -121,12 +122,22 @@ def _grapheme_start(text: str, index: int) -> int:
     return index
 
 
+def plain_input(text: str) -> str:
+    """Typed text as the bot reads it: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI"),
+    invisible characters (zero-width spaces, direction marks, controls) removed; a joiner is
+    kept only inside an emoji ("👨‍👩‍👧")."""
+    kept: list[str] = []
+    for char in unicodedata.normalize("NFKC", text):
+        visible = char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
+        joins_emoji = char == _ZWJ and bool(kept) and unicodedata.category(kept[-1]) in _EMOJI_PARTS
+        if visible or joins_emoji:
+            kept.append(char)
+    return "".join(kept)
+
+
 def quote(text: str, units: int = 64) -> str:
     """User input to quote back: one line, invisible characters gone, cut to `units` with "…"."""
-    visible = "".join(
-        char for char in text if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
-    )
-    return shorten(" ".join(visible.split()), units)
+    return shorten(" ".join(plain_input(text).split()), units)
 
 
 def fit_html(html_text: str, units: int) -> str:

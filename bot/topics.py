@@ -19,7 +19,7 @@ from bot.taxonomy import (
     known_names,
     suggest,
 )
-from bot.textcut import shorten
+from bot.textcut import plain_input
 
 KINDS = ("category", "archive", "phrase", "author", "exclude")
 KEYWORD_KINDS = ("phrase", "author")
@@ -44,7 +44,6 @@ _CONFUSABLES = str.maketrans(
     "aceopxyijsdhkqwABCEHIJKMOPSTXYabeikvoptuxABEZHIKMNOPTYXi",
 )
 _LONGEST_ID = 40  # no category or archive id is this long: a longer word is no typo of one
-_QUOTED_CHARS = 64  # what a refusal quotes of the word it refuses
 
 
 class LookalikeTopicError(UnknownTopicError):
@@ -103,20 +102,13 @@ def parse_topics(text: str) -> list[Topic]:
     bad topic adds nothing; ValueError when no topic is left (empty text).
     """
     topics: dict[tuple[str, str], Topic] = {}
-    for match in _TOKEN.finditer(normalize_input(text).translate(_QUOTES)):
+    for match in _TOKEN.finditer(plain_input(text).translate(_QUOTES)):
         topic = _topic_of(match)
         if topic is not None:
             topics.setdefault(topic.key, topic)
     if not topics:
         raise ValueError("no topics given")
     return list(topics.values())
-
-
-def normalize_input(text: str) -> str:
-    """Typed text as compared: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI") and
-    invisible format characters (zero-width spaces, joiners, direction marks) removed."""
-    folded = unicodedata.normalize("NFKC", text)
-    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
 
 
 def lookalike_of(word: str) -> str | None:
@@ -153,8 +145,7 @@ def _topic_of(match: re.Match[str]) -> Topic | None:
         return Topic("author", value if quoted is not None else value.replace("_", " "))
     if exclude:
         if quoted is None and (_named_id(value) or _looks_like_typo(value)):
-            word = shorten(value, _QUOTED_CHARS)
-            raise ValueError(f'categories cannot be excluded; to exclude the word: -"{word}"')
+            raise ValueError(f'categories cannot be excluded; to exclude the word: -"{value}"')
         return Topic("exclude", value)
     return Topic("phrase", value) if quoted is not None else _bare_topic(value)
 
@@ -175,11 +166,11 @@ def _bare_topic(word: str) -> Topic:
     named = _named_id(word)
     if named is not None:
         return named
-    if _looks_like_typo(word):
-        raise UnknownTopicError(word, suggest(word))
     lookalike = lookalike_of(word)
     if lookalike is not None:
         raise LookalikeTopicError(word, (lookalike,))
+    if _looks_like_typo(word):
+        raise UnknownTopicError(word, suggest(word))
     return Topic("phrase", word)
 
 

@@ -15,8 +15,8 @@ from bot.i18n import t
 from bot.models import Chat
 from bot.select import chat_topics
 from bot.taxonomy import category_name
-from bot.textcut import shorten
-from bot.topics import LookalikeTopicError, Topic, normalize_input, parse_topic_string, parse_topics
+from bot.textcut import plain_input, shorten
+from bot.topics import LookalikeTopicError, Topic, parse_topic_string, parse_topics
 from handlers.common import (
     admin_button,
     args_text,
@@ -157,7 +157,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse_change(update, context)
         return
     chat = await get_or_create_chat(update, context)
-    if normalize_input(args_text(update, context)).strip().lower() in ("all", "*"):
+    if plain_input(args_text(update, context)).strip().lower() in ("all", "*"):
         await _unsubscribe_all(update, context, chat)
         return
     topics = await _parse_or_explain(update, context, chat.lang, adding=False)
