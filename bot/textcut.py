@@ -22,6 +22,7 @@ _TOKENS = re.compile(f"\\s+|[{_CJK}]|[^\\s{_CJK}]+")
 _HTML_PIECES = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
 _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
 _ZWJ = "\u200d"
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _EMOJI_PARTS = ("So", "Sk", "Mn", "Me")  # what a joiner follows inside an emoji sequence
 
 
@@ -123,11 +124,16 @@ def _grapheme_start(text: str, index: int) -> int:
 
 
 def plain_input(text: str) -> str:
-    """Typed text as the bot reads it: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI"),
-    invisible characters (zero-width spaces, direction marks, controls) removed; a joiner is
-    kept only inside an emoji ("👨‍👩‍👧")."""
+    """Typed text as topics read it: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI"),
+    invisible characters removed (see strip_invisible)."""
+    return strip_invisible(unicodedata.normalize("NFKC", text))
+
+
+def strip_invisible(text: str) -> str:
+    """Text without invisible characters (zero-width spaces, direction marks, controls); a
+    joiner is kept only inside an emoji ("👨‍👩‍👧")."""
     kept: list[str] = []
-    for char in unicodedata.normalize("NFKC", text):
+    for char in text:
         visible = char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
         joins_emoji = char == _ZWJ and bool(kept) and unicodedata.category(kept[-1]) in _EMOJI_PARTS
         if visible or joins_emoji:
@@ -135,9 +141,14 @@ def plain_input(text: str) -> str:
     return "".join(kept)
 
 
+def fold_full_width(text: str) -> str:
+    """Full-width ASCII forms, as CJK keyboards type them ("８：３０"), in ASCII."""
+    return text.translate(_FULL_WIDTH)
+
+
 def quote(text: str, units: int = 64) -> str:
     """User input to quote back: one line, invisible characters gone, cut to `units` with "…"."""
-    return shorten(" ".join(plain_input(text).split()), units)
+    return shorten(" ".join(strip_invisible(text).split()), units)
 
 
 def fit_html(html_text: str, units: int) -> str:

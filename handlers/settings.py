@@ -16,7 +16,7 @@ from bot.buttons import SettingButton, setting_data
 from bot.config import parse_hhmm, valid_timezone
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
-from bot.textcut import plain_input
+from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
     admin_button,
     args_text,
@@ -138,7 +138,7 @@ async def _set(
     """Store one setting from the command's argument and return the chat; or, returning None,
     show the setting (no argument, with the message `show` names), refuse a group member who is
     no admin, or say why the argument is no good (settings.<field>_bad)."""
-    value = plain_input(args_text(update, context)).strip()
+    value = fold_full_width(strip_invisible(args_text(update, context))).strip()
     if not value:
         chat = chat_or_default(update, context)
         await reply(update, context, t(chat.lang, show(chat), **_values(chat, clock_now(context))))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.textcut import fit_html, plain_input, quote, telegram_length
+from bot.textcut import fit_html, fold_full_width, plain_input, quote, telegram_length
 from tests.fakes.bot_api import render
 
 LIMIT = 4096
@@ -85,3 +85,8 @@ def test_plain_input_folds_full_width_and_drops_invisible_marks() -> None:
     assert plain_input("tab\tand\nnewline") == "tab\tand\nnewline"
     assert plain_input("cs\u200d.AI") == "cs.AI"  # a joiner between letters is invisible
     assert plain_input("👨‍👩‍👧") == "👨‍👩‍👧"  # inside an emoji it is part of it
+
+
+def test_full_width_digits_fold_but_superscripts_stay() -> None:
+    assert fold_full_width("８：３０ ２０") == "8:30 20"
+    assert fold_full_width("²:00") == "²:00"  # no time: /time refuses it
