@@ -29,6 +29,7 @@ from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
 from handlers import admin, membership, reading, subscriptions
 from handlers import settings as chat_settings
+from handlers.common import expired_button
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +97,20 @@ def add_handlers(app: App) -> None:
         "settings": chat_settings.show_settings,
         "stats": admin.stats,
     }
+    new_message = filters.UpdateType.MESSAGE  # an edited old command must not run again
     for names, callback in commands.items():
-        app.add_handler(CommandHandler(names, callback))
+        app.add_handler(CommandHandler(names, callback, filters=new_message))
     app.add_handler(CallbackQueryHandler(reading.expand_button, pattern=r"^p:"))
     app.add_handler(CallbackQueryHandler(reading.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(subscriptions.remove_button, pattern=r"^rm:"))
     app.add_handler(CallbackQueryHandler(chat_settings.settings_button, pattern=r"^set:"))
+    # Last of the buttons: any other data (an old bot's, a forged one) is answered as expired.
+    app.add_handler(CallbackQueryHandler(expired_button))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, membership.chat_migrated))
     # A message that is just a number ("3"), sent alone or as a reply to a digest message.
     number = filters.TEXT & ~filters.COMMAND & filters.Regex(r"^\s*\[?\d{1,4}\]?\s*$")
-    app.add_handler(MessageHandler(number, reading.paper_by_number))
+    app.add_handler(MessageHandler(new_message & number, reading.paper_by_number))
 
 
 async def on_startup(app: App) -> None:

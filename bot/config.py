@@ -69,6 +69,8 @@ class Settings:
     embed_timeout: float = 30.0
     embed_batch_size: int = 64
     keep_days: int = 60
+    max_topics: int = 40
+    max_phrase_chars: int = 80
 
     @property
     def llm_enabled(self) -> bool:
@@ -152,6 +154,8 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         embed_timeout=read.number("embed", "timeout", minimum=0.1),
         embed_batch_size=int(read.number("embed", "batch_size", minimum=1)),
         keep_days=int(read.number("storage", "keep_days", minimum=1)),
+        max_topics=int(read.number("chat", "max_topics", minimum=1)),
+        max_phrase_chars=int(read.number("chat", "max_phrase_chars", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")

@@ -3,32 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
+from bot.buttons import page_data, paper_data
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Digest
 from bot.pipeline import digest_entries
 from bot.render import DigestHeader, page_slices, render_digest_page
+from bot.textcut import fit_html
 
 log = logging.getLogger(__name__)
 
 BUTTONS_PER_ROW = 8
 ENTRY_NUMBER = re.compile(r"<b>\[(\d+)\]</b>")
-
-
-def paper_callback(digest: Digest, number: int) -> str:
-    """Callback data of the button that expands reference `number` of `digest`."""
-    return f"p:{digest.number}:{number}"
-
-
-def page_callback(digest: Digest, page: int) -> str:
-    """Callback data of the button that sends page `page` of `digest`."""
-    return f"pg:{digest.number}:{page}"
 
 
 def page_count(digest: Digest) -> int:
@@ -40,12 +35,13 @@ def digest_keyboard(
 ) -> InlineKeyboardMarkup | None:
     """A button per entry of one message, and a "More" button under the last part of a page."""
     buttons = [
-        InlineKeyboardButton(str(n), callback_data=paper_callback(digest, n)) for n in numbers
+        InlineKeyboardButton(str(n), callback_data=paper_data(digest.number, n)) for n in numbers
     ]
     rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     if next_page is not None:
         more = t(digest.lang, "digest.more_button")
-        rows.append([InlineKeyboardButton(more, callback_data=page_callback(digest, next_page))])
+        button = InlineKeyboardButton(more, callback_data=page_data(digest.number, next_page))
+        rows.append([button])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -106,14 +102,49 @@ async def send_html(
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
 ) -> Message | None:
-    """Send one HTML message; a chat that blocked or removed the bot is marked inactive (None)."""
+    """Send one HTML message, cut to Telegram's limit if it is longer whatever built it; a chat
+    that blocked or removed the bot is marked inactive (None)."""
+    fitted = fit_message(text, MessageLimit.MAX_TEXT_LENGTH, chat_id)
+
+    def send(to: int) -> Awaitable[Message]:
+        replied = reply_to if to == chat_id else None  # a moved chat has new message ids
+        return bot.send_message(to, fitted, reply_markup=markup, reply_to_message_id=replied)
+
+    return await _deliver(engine, chat_id, send)
+
+
+async def send_document(
+    bot: Bot, engine: Engine, chat_id: int, content: bytes, filename: str, caption: str = ""
+) -> Message | None:
+    """Send a file, on the same path as messages (flood control, blocked or moved chats)."""
+    fitted = fit_message(caption, MessageLimit.CAPTION_LENGTH, chat_id)
+    return await _deliver(
+        engine,
+        chat_id,
+        lambda to: bot.send_document(
+            to, io.BytesIO(content), filename=filename, caption=fitted or None
+        ),
+    )
+
+
+def fit_message(text: str, units: int, chat_id: int) -> str:
+    """The HTML text, cut to `units` as Telegram counts them (logged when a cut was needed)."""
+    fitted = fit_html(text, units)
+    if fitted != text:
+        log.warning("a message to chat %s was cut to Telegram's %d characters", chat_id, units)
+    return fitted
+
+
+async def _deliver(
+    engine: Engine, chat_id: int, send: Callable[[int], Awaitable[Message]]
+) -> Message | None:
+    """Run one send to a chat: follow a group's move to a supergroup; mark a chat that blocked
+    or removed the bot inactive (None). Flood control and 429s are the bot's rate limiter's."""
     try:
-        return await bot.send_message(
-            chat_id, text, reply_markup=markup, reply_to_message_id=reply_to
-        )
+        return await send(chat_id)
     except ChatMigrated as moved:  # a group became a supergroup: its settings move with it
         move_chat(engine, chat_id, moved.new_chat_id)
-        return await send_html(bot, engine, moved.new_chat_id, text, markup)
+        return await _deliver(engine, moved.new_chat_id, send)
     except Forbidden as error:
         mark_inactive(engine, chat_id, str(error))
     except BadRequest as error:

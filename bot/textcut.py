@@ -18,6 +18,12 @@ _TAG = re.compile(r"<[^>]*>")
 _PARAGRAPH_END = re.compile(r"\n\s*")
 _SENTENCE_END = re.compile(r"[.!?](?=\s)\s*|[。！？；]\s*")
 _TOKENS = re.compile(f"\\s+|[{_CJK}]|[^\\s{_CJK}]+")
+# An HTML message as Telegram reads it: tags, entities, runs of text, a stray "<" or "&".
+_HTML_PIECES = re.compile(r"<[^>]*>|&#?\w+;|[^<&]+|[<&]")
+_TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
+_ZWJ = "\u200d"
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_EMOJI_PARTS = ("So", "Sk", "Mn", "Me")  # what a joiner follows inside an emoji sequence
 
 
 def utf16_len(text: str) -> int:
@@ -85,7 +91,7 @@ def cut(text: str, units: int, *, coarse: bool = True) -> tuple[str, str]:
     if not index:
         index = _last_word_break(text, end)
     if not index or not text[:index].strip():
-        index = max(end, 1)  # one word longer than the whole room: nothing else is possible
+        index = _grapheme_start(text, max(end, 1))  # one word longer than the room: cut inside
     return text[:index].rstrip(), text[index:].lstrip()
 
 
@@ -95,6 +101,91 @@ def shorten(text: str, units: int) -> str:
         return text
     head, _ = cut(text, max(units - utf16_len(ELLIPSIS), 0), coarse=False)
     return head.rstrip(" ,;:") + ELLIPSIS
+
+
+def _continues_grapheme(char: str) -> bool:
+    """Whether a character belongs to the one before it (accents, emoji modifiers, joiners)."""
+    code = ord(char)
+    return (
+        unicodedata.combining(char) > 0
+        or unicodedata.category(char) in ("Mn", "Me", "Mc")
+        or char == _ZWJ
+        or 0xFE00 <= code <= 0xFE0F  # variation selectors
+        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
+        or 0xE0020 <= code <= 0xE007F  # tag characters of flag sequences
+    )
+
+
+def _grapheme_start(text: str, index: int) -> int:
+    """`index`, moved back until a cut there splits no character as a reader sees it."""
+    while 1 < index < len(text) and (_continues_grapheme(text[index]) or text[index - 1] == _ZWJ):
+        index -= 1
+    return index
+
+
+def plain_input(text: str) -> str:
+    """Typed text as topics read it: compatibility forms folded (NFKC: "ｃｓ.ＡＩ" is "cs.AI"),
+    invisible characters removed (see strip_invisible)."""
+    return strip_invisible(unicodedata.normalize("NFKC", text))
+
+
+def strip_invisible(text: str) -> str:
+    """Text without invisible characters (zero-width spaces, direction marks, controls); a
+    joiner is kept only inside an emoji ("👨‍👩‍👧")."""
+    kept: list[str] = []
+    for char in text:
+        visible = char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
+        joins_emoji = char == _ZWJ and bool(kept) and unicodedata.category(kept[-1]) in _EMOJI_PARTS
+        if visible or joins_emoji:
+            kept.append(char)
+    return "".join(kept)
+
+
+def fold_full_width(text: str) -> str:
+    """Full-width ASCII forms, as CJK keyboards type them ("８：３０"), in ASCII."""
+    return text.translate(_FULL_WIDTH)
+
+
+def quote(text: str, units: int = 64) -> str:
+    """User input to quote back: one line, invisible characters gone, cut to `units` with "…"."""
+    return shorten(" ".join(strip_invisible(text).split()), units)
+
+
+def fit_html(html_text: str, units: int) -> str:
+    """An HTML message cut to `units` as Telegram counts them, ending in "…", tags closed.
+
+    The cut never falls inside a tag, an entity or a word (unless one word fills the room).
+    """
+    if telegram_length(html_text) <= units:
+        return html_text
+    room = units - utf16_len(ELLIPSIS)
+    kept: list[str] = []
+    open_tags: list[str] = []
+    for piece in _HTML_PIECES.findall(html_text):
+        tag = _TAG_NAME.match(piece) if piece.startswith("<") and len(piece) > 1 else None
+        if tag is not None:
+            _follow_tag(open_tags, tag[1] == "/", tag[2].lower())
+            kept.append(piece)
+            continue
+        shown = html.unescape(piece)
+        if utf16_len(shown) <= room:
+            kept.append(piece)
+            room -= utf16_len(shown)
+            continue
+        if room > 0 and not piece.startswith("&"):  # an entity that does not fit is left out
+            head, _ = cut(piece, room, coarse=False)
+            kept.append(head)
+        break
+    closing = "".join(f"</{name}>" for name in reversed(open_tags))
+    return "".join(kept).rstrip() + ELLIPSIS + closing
+
+
+def _follow_tag(open_tags: list[str], closing: bool, name: str) -> None:
+    """Keep the stack of tags still open up to date with one more tag."""
+    if not closing:
+        open_tags.append(name)
+    elif name in open_tags:
+        del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
 
 
 def display_width(text: str) -> int:

@@ -19,6 +19,7 @@ from bot.taxonomy import (
     known_names,
     suggest,
 )
+from bot.textcut import plain_input
 
 KINDS = ("category", "archive", "phrase", "author", "exclude")
 KEYWORD_KINDS = ("phrase", "author")
@@ -36,6 +37,17 @@ _CATEGORY_SHAPE = re.compile(r"[a-z]+(?:-[a-z]+)?\.[a-z]+(?:-[a-z]+)?", re.IGNOR
 _SEPARATORS = re.compile(r"[-_.]")
 _TYPO_SIMILARITY = 0.8
 _LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+# Cyrillic and Greek letters that look like Latin ones: "сs.AI" with a Cyrillic с is no typo
+# a user can see.
+_CONFUSABLES = str.maketrans(
+    "асеорхуіјѕԁһкԛԝАВСЕНІЈКМОРЅТХУαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧı",
+    "aceopxyijsdhkqwABCEHIJKMOPSTXYabeikvoptuxABEZHIKMNOPTYXi",
+)
+_LONGEST_ID = 40  # no category or archive id is this long: a longer word is no typo of one
+
+
+class LookalikeTopicError(UnknownTopicError):
+    """A word that reads as a category but has Cyrillic or Greek letters in it ("сs.AI")."""
 
 
 @dataclass(frozen=True)
@@ -90,13 +102,23 @@ def parse_topics(text: str) -> list[Topic]:
     bad topic adds nothing; ValueError when no topic is left (empty text).
     """
     topics: dict[tuple[str, str], Topic] = {}
-    for match in _TOKEN.finditer(text.translate(_QUOTES)):
+    for match in _TOKEN.finditer(plain_input(text).translate(_QUOTES)):
         topic = _topic_of(match)
         if topic is not None:
             topics.setdefault(topic.key, topic)
     if not topics:
         raise ValueError("no topics given")
     return list(topics.values())
+
+
+def lookalike_of(word: str) -> str | None:
+    """The category or archive a word names once look-alike letters are folded to Latin ones
+    ("сs.AI" with a Cyrillic с names cs.AI), or None (also for a word that needs no folding)."""
+    folded = word.translate(_CONFUSABLES)
+    if folded == word or len(word) > _LONGEST_ID:
+        return None
+    named = _named_id(folded)
+    return named.value if named is not None else None
 
 
 @lru_cache(maxsize=4096)
@@ -144,6 +166,9 @@ def _bare_topic(word: str) -> Topic:
     named = _named_id(word)
     if named is not None:
         return named
+    lookalike = lookalike_of(word)
+    if lookalike is not None:
+        raise LookalikeTopicError(word, (lookalike,))
     if _looks_like_typo(word):
         raise UnknownTopicError(word, suggest(word))
     return Topic("phrase", word)
@@ -151,6 +176,8 @@ def _bare_topic(word: str) -> Topic:
 
 def _looks_like_typo(word: str) -> bool:
     """Whether a word that names nothing is an obvious typo of a category or archive."""
+    if len(word) > _LONGEST_ID:
+        return False
     lowered = word.lower()
     if _CATEGORY_SHAPE.fullmatch(word):
         prefix, _, code = word.partition(".")

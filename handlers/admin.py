@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.i18n import t
 from bot.models import Chat
 from bot.store import Store
-from handlers.common import code_list, engine_of, lang_of, reply
+from handlers.common import engine_of, lang_of, reply, topic_list
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -70,5 +70,5 @@ def _last_fetch(store: Store, lang: str) -> str:
     at = datetime.fromtimestamp(float(state["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     failed = state.get("failed") or []
     if failed:
-        return t(lang, "admin.last_fetch_failed", at=at, failed=code_list(failed))
+        return t(lang, "admin.last_fetch_failed", at=at, failed=topic_list(lang, failed))
     return at

@@ -7,22 +7,26 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.deliver import send_html
+from bot.buttons import Button, parse_button
+from bot.deliver import fit_message, send_html
 from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
 from bot.scheduler import Scheduler, next_slot
 from bot.select import feed_queries, join_feeds
+from bot.textcut import quote
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+Pressed = TypeVar("Pressed", bound=Button)
 
 # ISO 639-1 codes, plus a few three-letter ones Telegram and researchers use.
 _LANGUAGE_CODES = (
@@ -42,6 +46,8 @@ LANGUAGE_ALIASES = {"cn": "zh", "chinese": "zh", "中文": "zh", "english": "en"
 _LANG_SHAPE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
 _COMMAND = re.compile(r"\s*/\S*\s?")
 _TAG = re.compile(r"<[^>]*>")
+ECHO_UNITS = 64  # user input quoted back is cut to this (UTF-16 units, "…" included)
+LIST_SHOWN = 10  # a reply lists at most this many topics, then "and N more"
 
 
 def engine_of(context: Context) -> Engine:
@@ -145,6 +151,19 @@ def code_list(items: Iterable[str]) -> str:
     return ", ".join(f"<code>{esc(item)}</code>" for item in items)
 
 
+def echo(text: str) -> str:
+    """User-typed text to quote back in a reply: one line, cut to ECHO_UNITS with "…", escaped."""
+    return esc(quote(text, ECHO_UNITS))
+
+
+def topic_list(lang: str, items: Iterable[str], shown: int = LIST_SHOWN) -> str:
+    """Topics as `<code>` pieces, each cut like echo, at most `shown` of them, then "and N more"."""
+    every = list(items)
+    listed = ", ".join(f"<code>{echo(item)}</code>" for item in every[:shown])
+    rest = len(every) - shown
+    return listed + t(lang, "common.and_more", count=rest) if rest > 0 else listed
+
+
 async def reply(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
@@ -168,8 +187,10 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     """Edit the message a button sits under, unless it already shows exactly this."""
     if _shows(query.message, text, markup):  # Telegram refuses an edit that changes nothing
         return
+    chat_id = query.message.chat.id if query.message else 0
+    fitted = fit_message(text, MessageLimit.MAX_TEXT_LENGTH, chat_id)
     try:
-        await query.edit_message_text(text, reply_markup=markup)
+        await query.edit_message_text(fitted, reply_markup=markup)
     except BadRequest as error:  # a double tap can race its own edit
         if "not modified" not in str(error).lower():
             raise
@@ -202,14 +223,42 @@ async def refuse_change(update: Update, context: Context) -> None:
         await reply(update, context, text)
 
 
-async def admin_button(update: Update, context: Context) -> CallbackQuery | None:
-    """The pressed button's query when its sender may change this chat; else refused, None."""
+async def pressed(update: Update, context: Context, kind: type[Pressed]) -> Pressed | None:
+    """The button of this kind a callback query reads as; None, after saying the button
+    expired, when its data reads as no such button."""
     query = update.callback_query
-    assert query is not None and query.data is not None, "registered for callback queries"
+    assert query is not None, "registered for callback queries"
+    button = parse_button(query.data)
+    if not isinstance(button, kind):
+        await expired_button(update, context)
+        return None
+    return button
+
+
+async def expired_button(update: Update, context: Context) -> None:
+    """Answer a button whose data no handler can read: it has expired, nothing else happens."""
+    query = update.callback_query
+    assert query is not None, "registered for callback queries"
+    chat = update.effective_chat
+    log.info("a button with unreadable data in chat %s", chat.id if chat else "-")
+    lang = lang_of(update, context) if chat else user_lang(update)
+    await query.answer(t(lang, "common.button_expired"))
+
+
+async def admin_button(
+    update: Update, context: Context, kind: type[Pressed]
+) -> tuple[CallbackQuery, Pressed] | None:
+    """The pressed button's query and data when it reads as `kind` and its sender may change
+    this chat; else answered (expired, or refused) and None."""
+    query = update.callback_query
+    assert query is not None, "registered for callback queries"
+    button = await pressed(update, context, kind)
+    if button is None:
+        return None
     if not await may_change(update, context):
         await refuse_change(update, context)
         return None
-    return query
+    return query, button
 
 
 def feed_names(engine: Engine) -> set[str]:

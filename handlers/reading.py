@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
-from bot.deliver import page_callback, page_count, send_html, send_page
+from bot.deliver import page_count, send_document, send_html, send_page
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
@@ -20,7 +20,14 @@ from bot.models import Chat, Digest, Paper
 from bot.parse import parse_api
 from bot.pipeline import digest_entries, make_digest
 from bot.render import DigestHeader, Entry, render_empty, render_paper
-from handlers.common import args_text, engine_of, get_or_create_chat, reply
+from handlers.common import (
+    args_text,
+    engine_of,
+    expired_button,
+    get_or_create_chat,
+    pressed,
+    reply,
+)
 
 log = logging.getLogger(__name__)
 NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
@@ -42,7 +49,7 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     markup = None
     if latest is not None:
         again = t(chat.lang, "reading.show_latest", number=latest.number)
-        button = InlineKeyboardButton(again, callback_data=page_callback(latest, 1))
+        button = InlineKeyboardButton(again, callback_data=page_data(latest.number, 1))
         markup = InlineKeyboardMarkup([[button]])
     await reply(update, context, render_empty(chat.lang, engine.store.latest_day()), markup)
 
@@ -72,20 +79,27 @@ async def paper_by_number(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expand the entry whose number button was pressed under a digest message."""
-    chat, digest_number, number = await _pressed(update, context)
-    digest = engine_of(context).store.get_digest(chat.chat_id, digest_number)
-    await _expand(update, context, chat, digest, number)
+    button = await pressed(update, context, PaperButton)
+    if button is None:
+        return
+    await _answer(update)
+    chat = await get_or_create_chat(update, context)
+    digest = engine_of(context).store.get_digest(chat.chat_id, button.digest)
+    await _expand(update, context, chat, digest, button.number)
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the page of a digest that a "More" (or "show again") button asks for."""
-    chat, digest_number, page = await _pressed(update, context)
-    engine = engine_of(context)
-    digest = engine.store.get_digest(chat.chat_id, digest_number)
-    if digest is None or not 1 <= page <= page_count(digest):
-        await reply(update, context, t(chat.lang, "reading.no_digest"))
+    button = await pressed(update, context, PageButton)
+    if button is None:
         return
-    await send_page(context.bot, engine, digest, page)
+    chat, engine = await get_or_create_chat(update, context), engine_of(context)
+    digest = engine.store.get_digest(chat.chat_id, button.digest)
+    if digest is None or not 1 <= button.page <= page_count(digest):
+        await expired_button(update, context)  # a digest pruned, or a page it never had
+        return
+    await _answer(update)
+    await send_page(context.bot, engine, digest, button.page)
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,9 +115,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     document = render_markdown(entries, chat.lang, header).encode("utf-8")
     name = f"arxiv-digest-{digest.announced or digest.number}.md"
     caption = t(chat.lang, "reading.export_caption", count=len(entries), date=digest.announced)
-    await context.bot.send_document(
-        chat.chat_id, io.BytesIO(document), filename=name, caption=caption
-    )
+    await send_document(context.bot, engine, chat.chat_id, document, name, caption)
 
 
 async def _expand_number(
@@ -176,10 +188,7 @@ async def _send_parts(
             return
 
 
-async def _pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> tuple[Chat, int, int]:
-    """Answer a pressed digest button; its chat and the two numbers in "p:<digest>:<n>"."""
-    query = update.callback_query
-    assert query is not None and query.data is not None, "registered for callback queries"
-    await query.answer()
-    _, first, second = query.data.split(":")
-    return await get_or_create_chat(update, context), int(first), int(second)
+async def _answer(update: Update) -> None:
+    """Stop the spinner of a pressed digest button (the answer carries no text)."""
+    assert update.callback_query is not None, "registered for callback queries"
+    await update.callback_query.answer()

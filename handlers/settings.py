@@ -12,15 +12,17 @@ from zoneinfo import ZoneInfo, available_timezones
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.buttons import SettingButton, setting_data
 from bot.config import parse_hhmm, valid_timezone
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
+from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
     admin_button,
     args_text,
     chat_or_default,
     clock_now,
-    code_list,
+    echo,
     edit,
     engine_of,
     esc,
@@ -30,21 +32,15 @@ from handlers.common import (
     normalize_lang,
     refuse_change,
     reply,
+    topic_list,
     when_text,
 )
 
 MAX_LIMIT = 100  # entries per digest page: a page is a few Telegram messages at most
-ECHO_CHARS = 40  # bad input is echoed back cut to this
 TIMEZONE_ALIASES = {"beijing": "Asia/Shanghai", "北京": "Asia/Shanghai", "上海": "Asia/Shanghai"}
 _CLOCK = re.compile(r"[0-9]{1,2}(?::[0-9]{2})?")
 _UTC_OFFSET = re.compile(r"(?:utc|gmt)([+-])(\d{1,2})(?::?00)?")
-SETTINGS_PREFIX = "set:"
-TOGGLES = {"repl": "include_replacements", "pause": "paused"}  # button data -> Chat field
-
-
-def _echo(value: str) -> str:
-    """Bad input, shortened and escaped, to quote back."""
-    return esc(value if len(value) <= ECHO_CHARS else value[: ECHO_CHARS - 1] + "…")
+TOGGLES = {"repl": "include_replacements", "pause": "paused"}  # button name -> Chat field
 
 
 def lang_label(code: str) -> str:
@@ -142,7 +138,7 @@ async def _set(
     """Store one setting from the command's argument and return the chat; or, returning None,
     show the setting (no argument, with the message `show` names), refuse a group member who is
     no admin, or say why the argument is no good (settings.<field>_bad)."""
-    value = args_text(update, context).strip()
+    value = fold_full_width(strip_invisible(args_text(update, context))).strip()
     if not value:
         chat = chat_or_default(update, context)
         await reply(update, context, t(chat.lang, show(chat), **_values(chat, clock_now(context))))
@@ -152,9 +148,7 @@ async def _set(
         return None
     parsed = parse(value)
     if parsed is None:
-        bad = t(
-            lang_of(update, context), f"settings.{field}_bad", value=_echo(value), max=MAX_LIMIT
-        )
+        bad = t(lang_of(update, context), f"settings.{field}_bad", value=echo(value), max=MAX_LIMIT)
         await reply(update, context, bad)
         return None
     return await _change(update, context, **{field: parsed})
@@ -237,7 +231,7 @@ def render_settings(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The /settings screen: every setting of the chat, with toggle buttons."""
     lang, values = chat.lang, _values(chat, now)
-    topics = code_list(chat.topics) if chat.topics else t(lang, "settings.no_topics")
+    topics = topic_list(lang, chat.topics) if chat.topics else t(lang, "settings.no_topics")
     lines = [
         t(lang, "settings.heading"),
         t(lang, "settings.topics", topics=topics),
@@ -260,8 +254,8 @@ def render_settings(
     pause_key = "settings.button_resume" if chat.paused else "settings.button_pause"
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t(lang, repl), callback_data=SETTINGS_PREFIX + "repl")],
-            [InlineKeyboardButton(t(lang, pause_key), callback_data=SETTINGS_PREFIX + "pause")],
+            [InlineKeyboardButton(t(lang, repl), callback_data=setting_data("repl"))],
+            [InlineKeyboardButton(t(lang, pause_key), callback_data=setting_data("pause"))],
         ]
     )
     return "\n".join(lines), markup
@@ -277,15 +271,15 @@ async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Toggle the setting whose button was pressed and edit the settings screen in place."""
-    query = await admin_button(update, context)
-    if query is None or query.data is None:
+    pressed = await admin_button(update, context, SettingButton)
+    if pressed is None:
         return
-    field = TOGGLES.get(query.data.removeprefix(SETTINGS_PREFIX))
+    query, button = pressed
+    field = TOGGLES[button.name]
     chat = await get_or_create_chat(update, context)
-    if field is not None:
-        chat = await _change(update, context, **{field: not getattr(chat, field)})
+    chat = await _change(update, context, **{field: not getattr(chat, field)})
     llm = engine_of(context).settings.llm_enabled
     try:
         await edit(query, *render_settings(chat, clock_now(context), llm))
     finally:
-        await query.answer(t(chat.lang, "settings.saved" if field else "settings.stale"))
+        await query.answer(t(chat.lang, "settings.saved"))

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
+from bot.buttons import RemoveButton, remove_data, topic_token
+from bot.config import Settings
 from bot.errors import UnknownTopicError
 from bot.i18n import t
 from bot.models import Chat
 from bot.select import chat_topics
 from bot.taxonomy import category_name
-from bot.topics import Topic, parse_topic_string, parse_topics
+from bot.textcut import plain_input, shorten
+from bot.topics import LookalikeTopicError, Topic, parse_topic_string, parse_topics
 from handlers.common import (
     admin_button,
     args_text,
     chat_or_default,
     clock_now,
     code_list,
+    echo,
     edit,
     engine_of,
     esc,
@@ -32,13 +35,12 @@ from handlers.common import (
     may_change,
     refuse_change,
     reply,
+    topic_list,
     when_text,
 )
 
-MAX_TOPICS = 40  # per chat: keeps /list within one message and its buttons within Telegram's
-MAX_TOPIC_CHARS = 80  # a phrase or author as typed, quotes included
 BUTTON_CHARS = 40  # a remove button's label is cut to this
-REMOVE_PREFIX = "rm:"
+REASON_CHARS = 200  # what a refusal quotes of why a topic cannot be read
 _WORD = re.compile(r"\w")
 
 
@@ -56,7 +58,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if is_group(update):
         lines.append(t(chat.lang, "start.group"))
     if chat.topics:
-        lines.append(t(chat.lang, "start.topics", topics=code_list(chat.topics)))
+        lines.append(t(chat.lang, "start.topics", topics=topic_list(chat.lang, chat.topics)))
     lines.append(t(chat.lang, "start.examples"))
     await reply(update, context, "\n\n".join(lines))
 
@@ -77,7 +79,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     topics = await _parse_or_explain(update, context, chat.lang, adding=True)
     if topics is None:
         return
-    problem = _subscription_problem(chat, topics)
+    problem = _subscription_problem(chat, topics, engine_of(context).settings)
     if problem:
         await reply(update, context, problem)
         return
@@ -102,27 +104,32 @@ async def _parse_or_explain(
         return None
     try:
         return parse_topics(text)
+    except LookalikeTopicError as error:
+        category = esc(error.suggestions[0])
+        lines = [t(lang, "subscribe.lookalike_html", topic=echo(error.topic), category=category)]
+        adding = False  # the message says nothing was added
     except UnknownTopicError as error:
-        lines = [t(lang, "subscribe.unknown", topic=esc(error.topic))]
+        lines = [t(lang, "subscribe.unknown", topic=echo(error.topic))]
         if error.suggestions:
             lines.append(t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions)))
     except ValueError as error:
-        lines = [t(lang, "subscribe.invalid", reason=esc(str(error)))]
+        lines = [t(lang, "subscribe.invalid", reason=esc(shorten(str(error), REASON_CHARS)))]
     if adding:
         lines.append(t(lang, "subscribe.nothing_added"))
     await reply(update, context, "\n".join(lines))
     return None
 
 
-def _subscription_problem(chat: Chat, topics: list[Topic]) -> str | None:
+def _subscription_problem(chat: Chat, topics: list[Topic], settings: Settings) -> str | None:
     """Why these topics cannot be added to this chat (too long, too many), or None."""
-    too_long = [str(topic) for topic in topics if len(str(topic)) > MAX_TOPIC_CHARS]
+    longest = settings.max_phrase_chars
+    too_long = [str(topic) for topic in topics if len(topic.value) > longest]
     if too_long:
-        return t(chat.lang, "subscribe.too_long", max=MAX_TOPIC_CHARS, topic=esc(too_long[0]))
+        return t(chat.lang, "subscribe.too_long", max=longest, topic=echo(too_long[0]))
     have = {_key_of(s) for s in chat.topics}
     count = len(chat.topics) + len([topic for topic in topics if topic.key not in have])
-    if count > MAX_TOPICS:
-        return t(chat.lang, "subscribe.too_many", max=MAX_TOPICS, count=count)
+    if count > settings.max_topics:
+        return t(chat.lang, "subscribe.too_many", max=settings.max_topics, count=count)
     return None
 
 
@@ -131,11 +138,12 @@ def _subscribed_text(chat: Chat, typed: list[Topic], added: list[Topic], now: da
     lang = chat.lang
     lines = []
     if added:
-        lines.append(t(lang, "subscribe.added", topics=code_list(str(x) for x in added)))
+        lines.append(t(lang, "subscribe.added", topics=topic_list(lang, map(str, added))))
     already = [str(topic) for topic in typed if topic not in added]
     if already:
-        lines.append(t(lang, "subscribe.already", topics=code_list(already)))
-    lines.append(t(lang, "subscribe.now", count=len(chat.topics), topics=code_list(chat.topics)))
+        lines.append(t(lang, "subscribe.already", topics=topic_list(lang, already)))
+    following = topic_list(lang, chat.topics)
+    lines.append(t(lang, "subscribe.now", count=len(chat.topics), topics=following))
     if not any(topic.is_positive for topic in chat_topics(chat.topics)):
         lines.append(t(lang, "subscribe.only_exclusions"))
     else:
@@ -149,7 +157,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await refuse_change(update, context)
         return
     chat = await get_or_create_chat(update, context)
-    if args_text(update, context).strip().lower() in ("all", "*"):
+    if plain_input(args_text(update, context)).strip().lower() in ("all", "*"):
         await _unsubscribe_all(update, context, chat)
         return
     topics = await _parse_or_explain(update, context, chat.lang, adding=False)
@@ -164,9 +172,10 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     engine_of(context).store.put_chat(chat)
     lines = []
     if removed:
-        lines.append(t(chat.lang, "unsubscribe.removed", topics=code_list(removed)))
+        lines.append(t(chat.lang, "unsubscribe.removed", topics=topic_list(chat.lang, removed)))
     if missing:
-        lines.append(t(chat.lang, "unsubscribe.not_followed", topics=code_list(missing)))
+        missed = topic_list(chat.lang, missing)
+        lines.append(t(chat.lang, "unsubscribe.not_followed", topics=missed))
     lines.append(_remaining(chat))
     await reply(update, context, "\n".join(lines))
 
@@ -181,7 +190,8 @@ async def _unsubscribe_all(update: Update, context: ContextTypes.DEFAULT_TYPE, c
 def _remaining(chat: Chat) -> str:
     if not chat.topics:
         return t(chat.lang, "unsubscribe.none_left")
-    return t(chat.lang, "subscribe.now", count=len(chat.topics), topics=code_list(chat.topics))
+    topics = topic_list(chat.lang, chat.topics)
+    return t(chat.lang, "subscribe.now", count=len(chat.topics), topics=topics)
 
 
 def _key_of(topic: str) -> tuple[str, str]:
@@ -190,11 +200,6 @@ def _key_of(topic: str) -> tuple[str, str]:
         return parse_topic_string(topic).key
     except (UnknownTopicError, ValueError):
         return ("stored", topic.casefold())
-
-
-def topic_token(topic: str) -> str:
-    """A short stable id of a stored topic string, for button data (64 bytes at most)."""
-    return hashlib.sha256(topic.encode("utf-8")).hexdigest()[:12]
 
 
 def _describe(topic: str) -> str:
@@ -207,7 +212,7 @@ def _describe(topic: str) -> str:
 
 def _short(topic: str) -> str:
     """A topic cut to fit a button or a pop-up."""
-    return topic if len(topic) <= BUTTON_CHARS else topic[: BUTTON_CHARS - 1] + "…"
+    return shorten(topic, BUTTON_CHARS)
 
 
 def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -221,7 +226,7 @@ def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
         [
             InlineKeyboardButton(
                 t(chat.lang, "topics.button", topic=_short(s)),
-                callback_data=REMOVE_PREFIX + topic_token(s),
+                callback_data=remove_data(s),
             )
         ]
         for s in chat.topics
@@ -237,12 +242,12 @@ async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Remove the topic whose button was pressed and edit the list to what is left."""
-    query = await admin_button(update, context)
-    if query is None or query.data is None:
+    pressed = await admin_button(update, context, RemoveButton)
+    if pressed is None:
         return
+    query, button = pressed
     chat = await get_or_create_chat(update, context)
-    token = query.data.removeprefix(REMOVE_PREFIX)
-    topic = next((s for s in chat.topics if topic_token(s) == token), None)
+    topic = next((s for s in chat.topics if topic_token(s) == button.token), None)
     answer = t(chat.lang, "topics.gone")
     if topic is not None:
         chat = chat.with_changes(topics=tuple(s for s in chat.topics if s != topic))

@@ -7,7 +7,14 @@ import pytest
 from bot.errors import UnknownTopicError
 from bot.models import Paper
 from bot.taxonomy import active_archives, known_names
-from bot.topics import Topic, author_matches, parse_topic_string, parse_topics, topic_matches
+from bot.topics import (
+    LookalikeTopicError,
+    Topic,
+    author_matches,
+    parse_topic_string,
+    parse_topics,
+    topic_matches,
+)
 
 
 def shown(text: str) -> list[str]:
@@ -274,3 +281,43 @@ def test_exclusion_matches_its_phrase():
     exclude = Topic("exclude", "survey")
     assert topic_matches(exclude, paper(title="A Survey of Diffusion Models"))
     assert not topic_matches(exclude, paper(title="Surveying land with drones"))
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["cs.AI\u200b", "\u200fcs.AI", "\u202ecs.AI\u202c", "c\u200bs.AI", "\ufeffcs.AI", "ｃｓ.ＡＩ"],
+    ids=["zero-width-space", "rtl-mark", "rtl-override", "inside", "bom", "full-width"],
+)
+def test_invisible_and_full_width_characters_do_not_hide_a_category(typed):
+    """cs.AI with a zero-width space or a direction mark is still the category cs.AI."""
+    assert parse_topics(typed) == [Topic("category", "cs.AI")]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("сs.AI", "cs.AI"), ("cs.ΑΙ", "cs.AI"), ("аstro-ph", "astro-ph"), ("сs", "cs")],
+    ids=["cyrillic-c", "greek-alpha-iota", "cyrillic-a", "cyrillic-archive"],
+)
+def test_a_look_alike_of_a_category_is_refused_with_the_category(typed, meant):
+    """сs.AI (Cyrillic с) is no phrase to follow: the user meant cs.AI."""
+    with pytest.raises(LookalikeTopicError) as error:
+        parse_topics(typed)
+    assert error.value.suggestions == (meant,)
+
+
+def test_words_in_other_scripts_stay_phrases():
+    """Cyrillic and Greek words that name no category are followed as typed."""
+    assert shown("привет αβγ 量子") == ['"привет"', '"αβγ"', '"量子"']
+    assert shown('"сs.AI"') == ['"сs.AI"']  # quoted: a phrase, as the user asked
+
+
+def test_a_huge_category_shaped_word_is_a_phrase_not_a_typo():
+    """4,000 characters shaped like cs.XXXX are no typo of a category (the length limit
+    refuses them later); refusing them as a typo would quote them back whole."""
+    word = "cs." + "X" * 4073
+    assert parse_topics(word) == [Topic("phrase", word)]
+
+
+def test_a_huge_excluded_category_shaped_word_is_an_exclusion_phrase():
+    word = "cs." + "X" * 4074
+    assert parse_topics("-" + word) == [Topic("exclude", word)]

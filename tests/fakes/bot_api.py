@@ -746,6 +746,18 @@ class FakeBotApi:
             self._enqueue({"callback_query": query})
             return query_id
 
+    def push_edit(self, chat_id: int, message_id: int, text: str) -> JSONDict:
+        """Queue an Update saying a user edited one of their messages to `text`."""
+        with self._cond:
+            message = self._stored(chat_id, message_id)
+            message["text"] = text
+            message["edit_date"] = int(time.time())
+            message.pop("entities", None)
+            if entities := command_entities(text):
+                message["entities"] = entities
+            self._enqueue({"edited_message": message})
+            return copy.deepcopy(message)
+
     def press_button(
         self, chat_id: int, message_id: int, label: str, *, user_id: int | None = None
     ) -> str:

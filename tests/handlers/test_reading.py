@@ -110,3 +110,30 @@ async def test_anyone_in_a_group_can_read_papers(h):
     assert expanded[0]["plain_text"].startswith("[3] ")
     (document,) = await h.say(group, "/export", user_id=member)
     assert document["kind"] == "document"
+
+
+async def test_a_page_button_past_the_digest_says_it_expired_and_sends_nothing(h):
+    messages = await digest(h)
+    number = h.engine.store.latest_digest(CHAT).number
+    answers = len(h.api.callback_answers)
+    sent = await h.press(CHAT, messages[0]["message_id"], f"pg:{number}:99", expect=0)
+    await h.wait_until(lambda: len(h.api.callback_answers) > answers)
+    assert h.api.callback_answers[answers]["text"] == "This button has expired."
+    assert sent == []
+
+
+async def test_export_to_a_chat_that_blocked_the_bot_marks_it_inactive(h, caplog):
+    await digest(h)
+    h.api.block_chat(CHAT)
+    await h.say(CHAT, "/export", expect=0)
+    await h.idle()
+    assert not h.engine.store.get_chat(CHAT).active
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_export_waits_out_telegrams_flood_control(h):
+    await digest(h)
+    h.api.fail_next("sendDocument", 429, retry_after=1)
+    (document,) = await h.say(CHAT, "/export")
+    assert document["kind"] == "document" and document["filename"].endswith(".md")
+    assert document["plain_text"] == "50 papers, announced 2025-04-28"

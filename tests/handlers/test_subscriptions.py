@@ -304,3 +304,19 @@ async def test_in_a_group_anyone_lists_but_only_admins_press_remove(harness: Har
     assert stored(harness, GROUP).topics == ("cs.AI",)
     await press(harness, GROUP, listing["message_id"], data, user_id=GROUP_ADMIN)
     assert stored(harness, GROUP).topics == ()
+
+
+async def test_editing_an_old_subscribe_into_unsubscribe_all_changes_nothing(
+    harness: Harness,
+) -> None:
+    await harness.start()
+    before = len(harness.api.messages_to(USER))
+    typed = harness.api.push_message(USER, "/subscribe cs.AI")
+    await harness.replies(USER, before, 1)
+    await harness.say(USER, "/subscribe cs.LG")
+    sent = len(harness.api.messages_to(USER))
+    harness.api.push_edit(USER, typed["message_id"], "/unsubscribe all")
+    harness.api.push_edit(USER, typed["message_id"], "3")  # nor does an edit into a number
+    await harness.idle()
+    assert stored(harness, USER).topics == ("cs.AI", "cs.LG")
+    assert len(harness.api.messages_to(USER)) == sent  # no reply to an edit

@@ -1,0 +1,103 @@
+"""Every inline button's callback data, built and read in one place; bad data reads as None."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+MAX_DATA_BYTES = 64  # Telegram's limit on a button's callback data
+PAPER_PREFIX = "p:"  # p:<digest number>:<entry number>
+PAGE_PREFIX = "pg:"  # pg:<digest number>:<page>
+REMOVE_PREFIX = "rm:"  # rm:<topic token>
+SETTING_PREFIX = "set:"  # set:<toggle name>
+SETTING_NAMES = ("repl", "pause")
+_COUNT = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits, no sign, no leading zero
+_TOKEN = re.compile(r"[0-9a-f]{12}")
+
+
+@dataclass(frozen=True)
+class PaperButton:
+    """Expand entry `number` of digest `digest`."""
+
+    digest: int
+    number: int
+
+
+@dataclass(frozen=True)
+class PageButton:
+    """Send page `page` of digest `digest`."""
+
+    digest: int
+    page: int
+
+
+@dataclass(frozen=True)
+class RemoveButton:
+    """Stop following the topic whose token (see topic_token) this is."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class SettingButton:
+    """Toggle one setting of the /settings screen."""
+
+    name: str
+
+
+Button = PaperButton | PageButton | RemoveButton | SettingButton
+
+
+def paper_data(digest: int, number: int) -> str:
+    """Data of the button that expands entry `number` of digest `digest`."""
+    return f"{PAPER_PREFIX}{digest}:{number}"
+
+
+def page_data(digest: int, page: int) -> str:
+    """Data of the button that sends page `page` of digest `digest`."""
+    return f"{PAGE_PREFIX}{digest}:{page}"
+
+
+def topic_token(topic: str) -> str:
+    """A short stable id of a stored topic string (12 hex digits)."""
+    return hashlib.sha256(topic.encode("utf-8")).hexdigest()[:12]
+
+
+def remove_data(topic: str) -> str:
+    """Data of the /list button that removes `topic`."""
+    return REMOVE_PREFIX + topic_token(topic)
+
+
+def setting_data(name: str) -> str:
+    """Data of a /settings toggle button; `name` is one of SETTING_NAMES."""
+    if name not in SETTING_NAMES:
+        raise ValueError(f"no setting button {name!r}")
+    return SETTING_PREFIX + name
+
+
+def parse_button(data: object) -> Button | None:
+    """The button some callback data stands for, or None for data no button of ours has."""
+    if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
+        return None
+    if data.startswith(PAGE_PREFIX):
+        numbers = _two_counts(data.removeprefix(PAGE_PREFIX))
+        return PageButton(*numbers) if numbers else None
+    if data.startswith(PAPER_PREFIX):
+        numbers = _two_counts(data.removeprefix(PAPER_PREFIX))
+        return PaperButton(*numbers) if numbers else None
+    if data.startswith(REMOVE_PREFIX):
+        token = data.removeprefix(REMOVE_PREFIX)
+        return RemoveButton(token) if _TOKEN.fullmatch(token) else None
+    if data.startswith(SETTING_PREFIX):
+        name = data.removeprefix(SETTING_PREFIX)
+        return SettingButton(name) if name in SETTING_NAMES else None
+    return None
+
+
+def _two_counts(text: str) -> tuple[int, int] | None:
+    """The two positive whole numbers of "<a>:<b>", or None."""
+    first, sep, second = text.partition(":")
+    if not sep or not _COUNT.fullmatch(first) or not _COUNT.fullmatch(second):
+        return None
+    return int(first), int(second)
