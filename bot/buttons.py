@@ -12,6 +12,10 @@ PAGE_PREFIX = "pg:"  # pg:<digest number>:<page>
 REMOVE_PREFIX = "rm:"  # rm:<topic token>
 SETTING_PREFIX = "set:"  # set:<toggle name>
 SETTING_NAMES = ("repl", "pause")
+VOTE_PREFIX = "v:"  # v:+:<arXiv id> (👍) or v:-:<arXiv id> (👎), under an expanded paper
+SAVE_PREFIX = "sv:"  # sv:<arXiv id> (⭐): add to / remove from the chat's reading list
+# arXiv ids as stored: 2402.01295 or astro-ph/0601001 (no version)
+_PAPER_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}")
 _COUNT = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits, no sign, no leading zero
 _TOKEN = re.compile(r"[0-9a-f]{12}")
 
@@ -46,7 +50,22 @@ class SettingButton:
     name: str
 
 
-Button = PaperButton | PageButton | RemoveButton | SettingButton
+@dataclass(frozen=True)
+class VoteButton:
+    """A 👍 (`up`) or 👎 vote on the paper `paper_id`; pressing it again withdraws it."""
+
+    paper_id: str
+    up: bool
+
+
+@dataclass(frozen=True)
+class SaveButton:
+    """⭐: put the paper `paper_id` on the chat's reading list, or take it off."""
+
+    paper_id: str
+
+
+Button = PaperButton | PageButton | RemoveButton | SettingButton | VoteButton | SaveButton
 
 
 def paper_data(digest: int, number: int) -> str:
@@ -76,6 +95,16 @@ def setting_data(name: str) -> str:
     return SETTING_PREFIX + name
 
 
+def vote_data(paper_id: str, up: bool) -> str:
+    """Data of the 👍 (`up`) or 👎 button under an expanded paper."""
+    return f"{VOTE_PREFIX}{'+' if up else '-'}:{paper_id}"
+
+
+def save_data(paper_id: str) -> str:
+    """Data of the ⭐ button under an expanded paper."""
+    return SAVE_PREFIX + paper_id
+
+
 def parse_button(data: object) -> Button | None:
     """The button some callback data stands for, or None for data no button of ours has."""
     if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
@@ -89,6 +118,13 @@ def parse_button(data: object) -> Button | None:
     if data.startswith(REMOVE_PREFIX):
         token = data.removeprefix(REMOVE_PREFIX)
         return RemoveButton(token) if _TOKEN.fullmatch(token) else None
+    if data.startswith(VOTE_PREFIX):
+        sign, sep, paper_id = data.removeprefix(VOTE_PREFIX).partition(":")
+        ok = sep and sign in ("+", "-") and _PAPER_ID.fullmatch(paper_id)
+        return VoteButton(paper_id, sign == "+") if ok else None
+    if data.startswith(SAVE_PREFIX):
+        paper_id = data.removeprefix(SAVE_PREFIX)
+        return SaveButton(paper_id) if _PAPER_ID.fullmatch(paper_id) else None
     if data.startswith(SETTING_PREFIX):
         name = data.removeprefix(SETTING_PREFIX)
         return SettingButton(name) if name in SETTING_NAMES else None

@@ -7,12 +7,13 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from bot.buttons import page_data, paper_data
+from bot.buttons import page_data, paper_data, save_data, vote_data
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Digest
@@ -43,6 +44,39 @@ def digest_keyboard(
         button = InlineKeyboardButton(more, callback_data=page_data(digest.number, next_page))
         rows.append([button])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+@dataclass(frozen=True)
+class PaperMarks:
+    """What the buttons under an expanded paper show: vote counts (groups) and the ⭐ state."""
+
+    up: int = 0
+    down: int = 0
+    saved: bool = False
+    show_counts: bool = False  # in groups each button shows how many members pressed it
+
+
+def paper_keyboard(paper_id: str, marks: PaperMarks = PaperMarks()) -> InlineKeyboardMarkup:
+    """👍 / 👎 / ⭐ under an expanded paper (the last message of it)."""
+
+    def label(symbol: str, count: int) -> str:
+        return f"{symbol} {count}" if marks.show_counts and count else symbol
+
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label("👍", marks.up), callback_data=vote_data(paper_id, True)
+                ),
+                InlineKeyboardButton(
+                    label("👎", marks.down), callback_data=vote_data(paper_id, False)
+                ),
+                InlineKeyboardButton(
+                    "⭐ ✓" if marks.saved else "⭐", callback_data=save_data(paper_id)
+                ),
+            ]
+        ]
+    )
 
 
 async def send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:

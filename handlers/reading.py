@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
-from bot.deliver import page_count, send_document, send_html, send_page
+from bot.deliver import page_count, paper_keyboard, send_document, send_html, send_page
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
@@ -144,7 +144,10 @@ async def _expand(
         return
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
-    await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang))
+    shown = entries[0].paper
+    await _send_parts(
+        context, engine, chat, render_paper(entries[0], chat.lang), paper_keyboard(shown.id)
+    )
 
 
 async def _expand_id(
@@ -157,7 +160,9 @@ async def _expand_id(
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
     entry = Entry(0, found, summaries[found.key])
-    await _send_parts(context, engine, chat, render_paper(entry, chat.lang))
+    await _send_parts(
+        context, engine, chat, render_paper(entry, chat.lang), paper_keyboard(found.id)
+    )
 
 
 async def _look_up(engine: Engine, paper_id: str) -> Paper | str:
@@ -179,12 +184,19 @@ async def _look_up(engine: Engine, paper_id: str) -> Paper | str:
 
 
 async def _send_parts(
-    context: ContextTypes.DEFAULT_TYPE, engine: Engine, chat: Chat, parts: list[str]
+    context: ContextTypes.DEFAULT_TYPE,
+    engine: Engine,
+    chat: Chat,
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None = None,
 ) -> None:
+    """Send an expanded paper's messages; the buttons go under the last one."""
     for index, part in enumerate(parts):
         if index:
             await asyncio.sleep(engine.settings.chat_interval)
-        if await send_html(context.bot, engine, chat.chat_id, part) is None:
+        last = index == len(parts) - 1
+        sent = await send_html(context.bot, engine, chat.chat_id, part, markup if last else None)
+        if sent is None:
             return
 
 
