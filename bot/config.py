@@ -55,6 +55,9 @@ class Settings:
     default_time: str = "08:00"
     default_timezone: str = "UTC"
     default_limit: int = 30
+    flood_limit: int = 30
+    concurrent_updates: int = 64
+    delivery_concurrency: int = 48
 
     @property
     def llm_enabled(self) -> bool:
@@ -126,6 +129,9 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),
         default_limit=int(read.number("digest", "default_limit", minimum=1)),
+        flood_limit=int(read.number("telegram", "flood_limit", minimum=1)),
+        concurrent_updates=int(read.number("telegram", "concurrent_updates", minimum=1)),
+        delivery_concurrency=int(read.number("schedule", "delivery_concurrency", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")
