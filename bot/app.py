@@ -54,7 +54,7 @@ COMMANDS = [
 
 
 def build_application(settings: Settings, clock: Clock = utc_now) -> App:
-    """The Application: HTML, no link previews, flood limits as sliding windows, chats in parallel."""
+    """The Application: HTML, no link previews, sliding-window flood limits, chats in parallel."""
     app = (
         Application.builder()
         .token(settings.telegram_token)
