@@ -57,7 +57,7 @@ class Settings:
     default_limit: int = 30
     flood_limit: int = 30
     concurrent_updates: int = 64
-    delivery_concurrency: int = 48
+    delivery_concurrency: int = 128
 
     @property
     def llm_enabled(self) -> bool:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+MAKING_AT_ONCE = 4
 
 
 def utc_now() -> datetime:
@@ -84,6 +85,9 @@ class Scheduler:
         self.fetch_runs = 0
         self._checked: dict[int, tuple[int, Chat]] = {}
         self._lock = asyncio.Lock()
+        # Digests made at once: making one is CPU on the event loop (select, summaries looked
+        # up), so a pass that made all its chats' at once would keep replies waiting.
+        self._making = asyncio.Semaphore(MAKING_AT_ONCE)
 
     def start(self) -> None:
         """Schedule the fetch (now, then every `fetch_every_minutes`) and the delivery check."""
@@ -163,7 +167,8 @@ class Scheduler:
         chat = self.engine.store.get_chat(chat_id)
         if chat is None or slot_due(chat, now) is None:
             return
-        digest = await make_digest(self.engine, chat, candidates)
+        async with self._making:
+            digest = await make_digest(self.engine, chat, candidates)
         if digest is None:
             self._checked[chat.chat_id] = (self.generation, chat)
             return

@@ -1373,6 +1373,7 @@ class _HttpServer(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+    request_queue_size = 256  # a bot sending to many chats at once opens many connections
     api: FakeBotApi
 
 
