@@ -8,6 +8,8 @@ accepted) is printed as p50/p99. Prints figures; asserts nothing.
 
     python bench/broadcast_bench.py            # 240 and 1000 chats
     python bench/broadcast_bench.py 240
+    python bench/broadcast_bench.py --sends-only 240 1000   # the rate limiter alone
+    python bench/broadcast_bench.py --sends-only --ptb-limiter 240   # PTB's, for comparison
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ from multiprocessing.managers import BaseManager
 from pathlib import Path
 from typing import Any
 
+from telegram.ext import AIORateLimiter
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import bot.app  # noqa: E402
 import tests.harness  # noqa: E402
 from bot.models import Chat  # noqa: E402
+from bot.ratelimit import bulk_sends  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402
 from tests.fakes.feed_server import start_feed_server  # noqa: E402
@@ -198,6 +204,42 @@ async def broadcast(count: int) -> dict[str, object]:
         return row
 
 
+async def sends_only(count: int) -> dict[str, object]:
+    """The Telegram side alone: the bot's rate limiter and the pass's bound, no digests made.
+
+    Each chat gets 1 to 3 messages (as the digests above), one a second, through the same
+    Bot, FloodLimiter and `delivery_concurrency` as a pass; what is left of the limit here is
+    the limiter's, the rest of the gap in the full run is the CPU spent making digests.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        h = await start_bot(Path(folder), [])
+        bound = asyncio.Semaphore(h.engine.settings.delivery_concurrency)
+
+        async def send(chat_id: int) -> None:
+            async with bound:
+                for part in range(1 + chat_id % 3):
+                    if part:
+                        await asyncio.sleep(h.engine.settings.chat_interval)
+                    await h.app.bot.send_message(chat_id, f"part {part + 1}")
+
+        with bulk_sends():
+            await asyncio.gather(*(send(n) for n in range(1, count + 1)))
+        await asyncio.sleep(0.1)
+        times = [at for at, chat in h.api.sent if 1 <= chat <= count]  # type: ignore[attr-defined]
+        elapsed = max(times) - min(times)
+        row = {
+            "chats": count,
+            "messages": len(times),
+            "elapsed": elapsed,
+            "share": len(times) / (elapsed * FLOOD_LIMIT),
+            "429s": h.api.remote.flood_429s(),  # type: ignore[attr-defined]
+            "help": "no probes",
+            "paper": "sends only",
+        }
+        await stop_bot(h)
+        return row
+
+
 async def wait_delivered(h: Harness, chat_ids: Iterable[int]) -> None:
     waiting = list(chat_ids)
     while waiting:
@@ -210,9 +252,9 @@ def _done(h: Harness, chat_id: int) -> bool:
     return digest is not None and digest.done
 
 
-async def main(sizes: list[int]) -> None:
+async def main(sizes: list[int], only_sends: bool = False) -> None:
     for size in sizes:
-        row = await broadcast(size)
+        row = await (sends_only(size) if only_sends else broadcast(size))
         print(
             f"{row['chats']} chats: {row['messages']} messages in {row['elapsed']:.1f} s = "
             f"{row['share']:.2f} of the {FLOOD_LIMIT} msg/s limit, {row['429s']} 429s; "
@@ -224,4 +266,11 @@ async def main(sizes: list[int]) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[240, 1000])
-    asyncio.run(main(parser.parse_args().sizes))
+    parser.add_argument("--sends-only", action="store_true", help="the Telegram side alone")
+    parser.add_argument("--ptb-limiter", action="store_true", help="PTB's AIORateLimiter instead")
+    options = parser.parse_args()
+    if options.ptb_limiter:  # for comparison: leaky buckets, a 429 halts every chat
+        bot.app.FloodLimiter = lambda _limit, _interval, max_retries: AIORateLimiter(  # type: ignore[assignment,misc]
+            max_retries=max_retries
+        )
+    asyncio.run(main(options.sizes, options.sends_only))
