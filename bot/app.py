@@ -11,7 +11,6 @@ from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -26,7 +25,9 @@ from bot.config import Settings
 from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
+from bot.ratelimit import FloodLimiter
 from bot.scheduler import Clock, Scheduler, utc_now
+from bot.updates import PerChatUpdateProcessor
 from handlers import admin, membership, reading, subscriptions
 from handlers import settings as chat_settings
 from handlers.common import expired_button
@@ -54,7 +55,7 @@ COMMANDS = [
 
 
 def build_application(settings: Settings, clock: Clock = utc_now) -> App:
-    """The Application: HTML by default, no link previews, flood limits with 429s waited out."""
+    """The Application: HTML, no link previews, sliding-window flood limits, chats in parallel."""
     app = (
         Application.builder()
         .token(settings.telegram_token)
@@ -65,7 +66,8 @@ def build_application(settings: Settings, clock: Clock = utc_now) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(AIORateLimiter(max_retries=5))
+        .rate_limiter(FloodLimiter(settings.flood_limit, settings.chat_interval, max_retries=5))
+        .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)
         .build()

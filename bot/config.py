@@ -71,6 +71,9 @@ class Settings:
     keep_days: int = 60
     max_topics: int = 40
     max_phrase_chars: int = 80
+    flood_limit: int = 30
+    concurrent_updates: int = 64
+    delivery_concurrency: int = 128
 
     @property
     def llm_enabled(self) -> bool:
@@ -156,6 +159,9 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         keep_days=int(read.number("storage", "keep_days", minimum=1)),
         max_topics=int(read.number("chat", "max_topics", minimum=1)),
         max_phrase_chars=int(read.number("chat", "max_phrase_chars", minimum=1)),
+        flood_limit=int(read.number("telegram", "flood_limit", minimum=1)),
+        concurrent_updates=int(read.number("telegram", "concurrent_updates", minimum=1)),
+        delivery_concurrency=int(read.number("schedule", "delivery_concurrency", minimum=1)),
     )
     if settings.llm_base_url and not settings.llm_model:
         raise ConfigError("llm.model (LLM_MODEL) must be set when llm.base_url (LLM_BASE_URL) is")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -13,8 +13,75 @@ import httpx
 from bot.config import Settings
 from bot.fetch import ArxivClient
 from bot.llm import LLMSummarizer
+from bot.models import Chat
+from bot.select import chat_feeds, chat_topics
 from bot.store import Store
 from bot.summarize import SummaryService
+from bot.taxonomy import archive_of
+
+
+class FeedFetches:
+    """Fetches of feeds under way: one fetch of a feed query at a time, nothing held longer.
+
+    A run plans its queries when it starts; each is locked while it is fetched and stored,
+    then done. A /digest waits only for the planned queries that hold feeds its chat reads
+    (a topic just added is fetched right away), not for other feeds nor for summarizing.
+    """
+
+    def __init__(self) -> None:
+        self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.plans: list[list[str]] = []  # the queries each run under way has still to fetch
+        self.changed = asyncio.Event()
+
+    @property
+    def runs(self) -> int:
+        """Fetch runs under way, summarizing included."""
+        return len(self.plans)
+
+    @asynccontextmanager
+    async def run(self, queries: Sequence[str]) -> AsyncIterator[FetchRun]:
+        """A fetch run of these queries, from its plan to its end."""
+        run = FetchRun(self, list(queries))
+        self.plans.append(run.left)
+        try:
+            yield run
+        finally:
+            self.plans.remove(run.left)
+            self.wake()
+
+    async def wait_for(self, feeds: Collection[str]) -> None:
+        """Until no run plans a query that holds any of these feed names."""
+        while any(covers(query, feeds) for left in self.plans for query in left):
+            await self.changed.wait()
+
+    def wake(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+
+
+@dataclass
+class FetchRun:
+    """One run's plan: the queries it has still to fetch."""
+
+    fetches: FeedFetches
+    left: list[str]
+
+    @asynccontextmanager
+    async def feed(self, query: str) -> AsyncIterator[None]:
+        """Fetch and store one query, alone; then the run no longer plans it."""
+        try:
+            async with self.fetches.locks[query]:
+                yield
+        finally:
+            if query in self.left:
+                self.left.remove(query)
+            self.fetches.wake()
+
+
+def covers(query: str, feeds: Collection[str]) -> bool:
+    """Whether a "+"-joined query holds papers of these feeds (cs holds cs.AI, and back)."""
+    names = set(query.split("+"))
+    return any(f in names or archive_of(f) in names or f in map(archive_of, names) for f in feeds)
 
 
 @dataclass
@@ -26,13 +93,18 @@ class Engine:
     arxiv: ArxivClient
     summaries: SummaryService
     http: httpx.AsyncClient
-    fetch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    fetches: FeedFetches = field(default_factory=FeedFetches)
     # (chat id, digest number) of first pages being sent now: one sender per digest at a time
     delivering: set[tuple[int, int]] = field(default_factory=set)
     # one digest being made per chat at a time (a /digest and the scheduler may meet)
     chat_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
+
+    async def feeds_fetched(self, chat: Chat) -> None:
+        """Return once no fetch under way or planned holds a feed this chat reads."""
+        topics = chat_topics(chat.topics)
+        await self.fetches.wait_for(chat_feeds(topics, self.settings.keyword_scope))
 
 
 def make_summary_service(

@@ -42,14 +42,15 @@ class FetchReport:
 
 async def run_fetch(engine: Engine, queries: Sequence[str] | None = None) -> FetchReport:
     """Fetch every feed the chats need (or `queries`), store new papers, summarize what is due."""
-    async with engine.fetch_lock:
-        chats = [chat for chat in engine.store.all_chats() if chat.active]
-        if queries is None:
-            queries = feed_queries(chats, engine.settings.keyword_scope)
+    chats = [chat for chat in engine.store.all_chats() if chat.active]
+    if queries is None:
+        queries = feed_queries(chats, engine.settings.keyword_scope)
+    async with engine.fetches.run(queries) as run:
         new, unchanged, failed = 0, 0, []
         for query in queries:
             try:
-                added = await fetch_and_store(engine, query)
+                async with run.feed(query):  # one fetch of a feed at a time
+                    added = await fetch_and_store(engine, query)
             except (FetchError, FeedError) as error:
                 log.warning("fetch of %s failed: %s", query, error)
                 failed.append(query)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
@@ -22,12 +22,15 @@ from telegram.ext import Application, ContextTypes
 from bot.config import parse_hhmm
 from bot.deliver import send_page
 from bot.engine import Engine
-from bot.models import Chat
+from bot.models import Chat, Digest
 from bot.pipeline import Candidates, make_digest, run_fetch
+from bot.ratelimit import bulk_sends
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+MAKING_AT_ONCE = 4
 
 
 def utc_now() -> datetime:
@@ -82,6 +85,9 @@ class Scheduler:
         self.fetch_runs = 0
         self._checked: dict[int, tuple[int, Chat]] = {}
         self._lock = asyncio.Lock()
+        # Digests made at once: making one is CPU on the event loop (select, summaries looked
+        # up), so a pass that made all its chats' at once would keep replies waiting.
+        self._making = asyncio.Semaphore(MAKING_AT_ONCE)
 
     def start(self) -> None:
         """Schedule the fetch (now, then every `fetch_every_minutes`) and the delivery check."""
@@ -124,37 +130,81 @@ class Scheduler:
         await self.deliver_due()
 
     async def deliver_due(self) -> None:
-        """Finish interrupted deliveries, then deliver every chat whose slot is open."""
-        async with self._lock:
-            await self._resume_interrupted()
-            now, candidates = self.clock(), Candidates(self.engine.store)
-            for chat in self.engine.store.all_chats():
-                slot = slot_due(chat, now)
-                if slot is None or self._checked.get(chat.chat_id) == (self.generation, chat):
-                    continue
-                try:
-                    await self._deliver(chat, slot, candidates)
-                except TelegramError as error:
-                    log.warning("delivery to chat %s failed, will retry: %s", chat.chat_id, error)
+        """Finish interrupted deliveries, then deliver every chat whose slot is open.
 
-    async def _deliver(self, chat: Chat, slot: str, candidates: Candidates) -> None:
-        digest = await make_digest(self.engine, chat, candidates)
+        Up to `delivery_concurrency` chats are served at once, each chat's messages in order;
+        the rate limiter paces them overall, and they make way for replies to users.
+        """
+        async with self._lock:
+            with bulk_sends():
+                await self._resume_interrupted()
+                now, candidates = self.clock(), Candidates(self.engine.store)
+                due = [
+                    (chat.chat_id, slot)
+                    for chat in self.engine.store.all_chats()
+                    if (slot := slot_due(chat, now)) is not None
+                    and self._checked.get(chat.chat_id) != (self.generation, chat)
+                ]
+                await self._each_chat(due, lambda item: self._deliver(*item, now, candidates))
+
+    async def _each_chat(
+        self, items: list[tuple[int, T]], work: Callable[[tuple[int, T]], Awaitable[None]]
+    ) -> None:
+        """Run `work` for each (chat id, ...) item, a bounded number at once; one chat's
+        failure, whatever it is, is logged with its id and left for the next pass."""
+        pending = iter(items)
+
+        async def worker() -> None:
+            for item in pending:
+                try:
+                    await work(item)
+                except TelegramError as error:
+                    log.warning("delivery to chat %s failed, will retry: %s", item[0], error)
+                except Exception:  # noqa: BLE001 (any bug in one digest must spare the others)
+                    log.exception("delivery to chat %s failed, will retry next pass", item[0])
+
+        workers = min(self.engine.settings.delivery_concurrency, len(items))
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+
+    async def _deliver(
+        self, chat_id: int, slot: str, now: datetime, candidates: Candidates
+    ) -> None:
+        """Make and send one chat's digest, from its state as stored now, not at the pass start."""
+        chat = self.engine.store.get_chat(chat_id)
+        if chat is None or slot_due(chat, now) is None:
+            return
+        async with self._making:
+            digest = await make_digest(self.engine, chat, candidates)
         if digest is None:
             self._checked[chat.chat_id] = (self.generation, chat)
             return
+        latest = self.engine.store.get_chat(chat.chat_id) or chat
         if chat.time != "asap":
-            latest = self.engine.store.get_chat(chat.chat_id) or chat
             self.engine.store.put_chat(latest.with_changes(last_slot=slot))
         self._checked.pop(chat.chat_id, None)
+        if not _receives(latest):  # paused or gone while it was made: sent after /resume
+            return
+        if latest.lang != digest.lang:  # /lang while it was made: sent in the new language
+            digest = digest.with_changes(lang=latest.lang)
+            self.engine.store.put_digest(digest)
         await send_page(self.app.bot, self.engine, digest, 1)
 
     async def _resume_interrupted(self) -> None:
-        for digest in self.engine.store.undelivered_digests():
-            chat = self.engine.store.get_chat(digest.chat_id)
-            if chat is None or not chat.active:
-                continue
-            log.info("resuming digest %s of chat %s", digest.number, digest.chat_id)
-            try:
-                await send_page(self.app.bot, self.engine, digest, 1)
-            except TelegramError as error:
-                log.warning("resuming chat %s failed, will retry: %s", digest.chat_id, error)
+        """Send the rest of digests a crash or a failed send left, chats that receive only."""
+        digests = [
+            (digest.chat_id, digest)
+            for digest in self.engine.store.undelivered_digests()
+            if _receives(self.engine.store.get_chat(digest.chat_id))
+        ]
+        await self._each_chat(digests, self._resume)
+
+    async def _resume(self, item: tuple[int, Digest]) -> None:
+        log.info("resuming digest %s of chat %s", item[1].number, item[0])
+        await send_page(self.app.bot, self.engine, item[1], 1)
+
+
+def _receives(chat: Chat | None) -> bool:
+    """Whether a stored chat takes scheduled messages now."""
+    return chat is not None and chat.active and not chat.paused and bool(chat.topics)

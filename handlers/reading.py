@@ -39,8 +39,7 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not chat.topics:
         await reply(update, context, t(chat.lang, "reading.no_topics"))
         return
-    async with engine.fetch_lock:  # a fetch under way (say, of a topic just added) ends first
-        pass
+    await engine.feeds_fetched(chat)  # a fetch of its feeds under way (a new topic) ends first
     digest = await make_digest(engine, chat)
     if digest is not None:
         await send_page(context.bot, engine, digest, 1)

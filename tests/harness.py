@@ -114,7 +114,7 @@ class Harness:
         """Wait until the start-up fetch (or any fetch under way) has finished."""
         await asyncio.sleep(0.05)
         async with asyncio.timeout(timeout):
-            while self.scheduler.fetch_runs == 0 or self.engine.fetch_lock.locked():
+            while self.scheduler.fetch_runs == 0 or self.engine.fetches.runs:
                 await asyncio.sleep(0.02)
         await asyncio.sleep(0.05)
 

@@ -4,7 +4,14 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHELL_AND_ENTRY = {"bot.app", "bot.scheduler", "bot.deliver", "bot.cli"}
+SHELL_AND_ENTRY = {
+    "bot.app",
+    "bot.scheduler",
+    "bot.deliver",
+    "bot.updates",
+    "bot.ratelimit",
+    "bot.cli",
+}
 
 
 def contracts() -> list[dict]:

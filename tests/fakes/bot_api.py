@@ -29,6 +29,7 @@ MESSAGE_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
 DEFAULT_GROUP_USER_ID = 10_001
+FLOOD_COUNTED = frozenset({"sendmessage", "senddocument"})  # methods a flood limit counts
 LOOPBACK = "127.0.0.1,localhost"
 THREAD_NOT_FOUND = "message thread not found"
 TOPIC_CLOSED = "TOPIC_CLOSED"
@@ -567,6 +568,11 @@ class ForumTopic:
     deleted: bool = False
 
 
+def _chat_number(request: ApiRequest) -> int:
+    raw = request.text("chat_id") or ""
+    return int(raw) if re.fullmatch(r"-?\d+", raw) else 0
+
+
 def default_chat_type(chat_id: int) -> str:
     if chat_id > 0:
         return "private"
@@ -596,7 +602,15 @@ class FakeBotApi:
         bot_username: str = "fake_bot",
         bot_first_name: str = "Fake Bot",
         max_poll_wait: float = 1.0,
+        flood_limit: int | None = None,
+        chat_flood_interval: float | None = None,
     ) -> None:
+        # A strict server: more than `flood_limit` messages in any one second overall, or two to
+        # one chat less than `chat_flood_interval` apart, is answered 429 (None: no such limit).
+        self.flood_limit = flood_limit
+        self.chat_flood_interval = chat_flood_interval
+        self.flood_429s = 0
+        self._send_times: list[tuple[float, int]] = []  # (time.monotonic(), chat id) accepted
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.max_poll_wait = max_poll_wait
@@ -1061,7 +1075,35 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found")
             self._raise_fault(request.method)
-            return handler(request)
+            sending = request.method.lower() in FLOOD_COUNTED
+            if sending:
+                self._check_flood(request)
+            result = handler(request)
+            if sending:
+                self._send_times.append((time.monotonic(), _chat_number(request)))
+            return result
+
+    @property
+    def send_times(self) -> list[tuple[float, int]]:
+        """(time.monotonic(), chat id) of every message accepted, oldest first."""
+        with self._cond:
+            return list(self._send_times)
+
+    def _check_flood(self, request: ApiRequest) -> None:
+        """Answer 429 as a strict server counts flood limits: sliding windows."""
+        now = time.monotonic()
+        recent = [(at, chat) for at, chat in self._send_times[-1000:] if now - at < 1.0]
+        chat_id = _chat_number(request)
+        too_many = self.flood_limit is not None and len(recent) >= self.flood_limit
+        interval = self.chat_flood_interval
+        too_soon = interval is not None and any(
+            chat == chat_id and now - at < interval for at, chat in recent
+        )
+        if too_many or too_soon:
+            self.flood_429s += 1
+            raise ApiError(
+                429, fault_description(429, 1), parameters={"retry_after": 1}, rejection=False
+            )
 
     def _raise_fault(self, method: str) -> None:
         queue = self._faults.get(method.lower())
@@ -1540,6 +1582,7 @@ class _HttpServer(ThreadingHTTPServer):
 
     daemon_threads = False
     block_on_close = True
+    request_queue_size = 256  # a bot sending to many chats at once opens many connections
     api: FakeBotApi
 
 

@@ -105,6 +105,9 @@ class FakeLLM:
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._gate = threading.Event()  # cleared by hold(): every request waits until release()
+        self._gate.set()
+        self.held = 0  # requests waiting at the gate now
 
     @property
     def url(self) -> str:
@@ -126,6 +129,24 @@ class FakeLLM:
         """The received bodies that asked for this language."""
         with self._lock:
             return [b for b in self.requests if _request_parts(b)[0] == lang]
+
+    def hold(self) -> None:
+        """Make every request wait, unanswered, until `release()`: an LLM that hangs."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        """Let the held requests (and later ones) be answered."""
+        self._gate.set()
+
+    def _pass_gate(self) -> None:
+        with self._lock:
+            self.held += 1
+        try:
+            while not self._gate.wait(0.05) and not self._stopping.is_set():
+                pass
+        finally:
+            with self._lock:
+                self.held -= 1
 
     def start(self) -> Self:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -200,6 +221,7 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             behaviour = fake._next(body, headers)
             if behaviour[0] == "echo_key":
                 behaviour = echo_key(behaviour[1], body, headers)
+            fake._pass_gate()
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 behaviour = ("status", 404)
             status, content, extra = fake.respond(behaviour, body)

@@ -1,0 +1,187 @@
+"""Telegram's flood limits as a strict server counts them: sliding windows, replies first.
+
+PTB's AIORateLimiter uses leaky buckets (aiolimiter): an idle bucket lets `max_rate` requests
+through at once and then leaks at `max_rate` a period, so 30/s lets about 60 through in the
+first second, and a strict server answers 429. It also halts every chat on any 429. Here:
+
+- overall, no more than `flood_limit` messages in any one second: a request holds one of
+  `flood_limit` slots from its start until one second after Telegram answered it, so every
+  window of a second at the server sees at most `flood_limit` of them, whatever the latency;
+- a private chat gets one message per `chat_interval`, counted the same way; a group keeps
+  PTB's 20 a minute;
+- a 429 pauses the chat it came from for `retry_after`, not the whole bot;
+- replies to users take a free slot before broadcast messages (sent inside `bulk_sends()`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+GROUP_PER_MINUTE = 20
+MAX_IDLE_WINDOWS = 1024
+_BULK: ContextVar[bool] = ContextVar("bulk_send", default=False)
+
+
+@contextlib.contextmanager
+def bulk_sends() -> Iterator[None]:
+    """Mark the messages sent in this block (and tasks it starts) as broadcast: replies go first."""
+    token = _BULK.set(True)
+    try:
+        yield
+    finally:
+        _BULK.reset(token)
+
+
+class SlidingWindow:
+    """At most `limit` requests in any `period` seconds, each counted until `period` after it
+    ended; waiting urgent requests are let in before bulk ones."""
+
+    def __init__(self, limit: int, period: float) -> None:
+        self.limit = limit
+        self.period = period
+        self._held = 0
+        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    @property
+    def idle(self) -> bool:
+        return self._held == 0 and not any(self._waiting)
+
+    async def acquire(self, urgent: bool) -> None:
+        if self._held < self.limit and not any(self._waiting):
+            self._held += 1
+            return
+        ticket = asyncio.get_running_loop().create_future()
+        queue = self._waiting[0 if urgent else 1]
+        queue.append(ticket)
+        try:
+            await ticket
+        except asyncio.CancelledError:
+            if ticket.done() and not ticket.cancelled():  # given a slot, gone before using it
+                self._free()
+            else:
+                queue.remove(ticket)
+            raise
+
+    def release_later(self) -> None:
+        """Free the slot one `period` from now: the request counts for a whole window."""
+        asyncio.get_running_loop().call_later(self.period, self._free)
+
+    def _free(self) -> None:
+        self._held -= 1
+        for queue in self._waiting:
+            while queue and self._held < self.limit:
+                ticket = queue.popleft()
+                if not ticket.done():
+                    self._held += 1
+                    ticket.set_result(None)
+
+
+class FloodLimiter(BaseRateLimiter[int]):
+    """PTB rate limiter: sliding windows overall and per private chat; 429s paused per chat."""
+
+    def __init__(self, flood_limit: int = 30, chat_interval: float = 1.0, max_retries: int = 5):
+        self._overall = SlidingWindow(flood_limit, 1.0)
+        self._chat_interval = chat_interval
+        self._max_retries = max_retries
+        self._chats: dict[str, SlidingWindow] = {}
+        self._groups: dict[str, AsyncLimiter] = {}
+        self._paused_until: dict[str, float] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Send within the limits; after a 429, wait as told (this chat only) and try again."""
+        chat_id = data.get("chat_id")
+        if chat_id is None:  # getUpdates, getMe, answerCallbackQuery...: no flood limit
+            return await callback(*args, **kwargs)
+        chat, retries = str(chat_id), rate_limit_args or self._max_retries
+        for attempt in itertools.count():
+            await self._wait_pause(chat)
+            try:
+                return await self._send(chat, callback, args, kwargs)
+            except RetryAfter as error:
+                if attempt >= retries:
+                    raise
+                wait = error._retry_after.total_seconds() + 0.1  # noqa: SLF001 (PTB's own use)
+                log.info("429 for chat %s on %s: waiting %.1f s", chat, endpoint, wait)
+                self._paused_until[chat] = time.monotonic() + wait
+        raise RuntimeError("itertools.count() ended")
+
+    async def _wait_pause(self, chat: str) -> None:
+        until = self._paused_until.get(chat)
+        if until is not None:
+            await asyncio.sleep(max(0.0, until - time.monotonic()))
+            self._paused_until.pop(chat, None)
+
+    async def _send(
+        self, chat: str, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: Any
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        urgent = not _BULK.get()
+        async with self._chat_limit(chat, urgent):
+            await self._overall.acquire(urgent)
+            try:
+                answer: bool | dict[str, Any] | list[dict[str, Any]] = await callback(
+                    *args, **kwargs
+                )
+                return answer
+            finally:
+                self._overall.release_later()
+
+    @contextlib.asynccontextmanager
+    async def _chat_limit(self, chat: str, urgent: bool) -> Any:
+        if chat.startswith(("-", "@")):  # a group or channel: PTB's 20 a minute
+            group = self._group_limiter(chat)
+            async with group:
+                yield
+            return
+        if self._chat_interval <= 0:
+            yield
+            return
+        window = self._chat_window(chat)
+        await window.acquire(urgent)
+        try:
+            yield
+        finally:
+            window.release_later()
+
+    def _group_limiter(self, chat: str) -> AsyncLimiter:
+        if len(self._groups) > MAX_IDLE_WINDOWS:  # forget the groups whose minute is over
+            self._groups = {k: g for k, g in self._groups.items() if not g.has_capacity(g.max_rate)}
+        group = self._groups.get(chat)
+        if group is None:
+            group = self._groups[chat] = AsyncLimiter(GROUP_PER_MINUTE, 60)
+        return group
+
+    def _chat_window(self, chat: str) -> SlidingWindow:
+        if len(self._chats) > MAX_IDLE_WINDOWS:
+            self._chats = {key: w for key, w in self._chats.items() if not w.idle}
+        window = self._chats.get(chat)
+        if window is None:
+            window = self._chats[chat] = SlidingWindow(1, self._chat_interval)
+        return window
