@@ -123,7 +123,7 @@ async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Dig
         )
         engine.store.put_digest(digest)
     if resume:
-        digest = digest.with_changes(done=True, pages_sent=max(digest.pages_sent, 1))
+        digest = digest.with_changes(done=True)
         engine.store.put_digest(digest)
     return digest
 

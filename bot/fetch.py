@@ -77,7 +77,6 @@ class ArxivClient:
         self.backoff = backoff
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
-        self.requests_made = 0
         self._gate = asyncio.Lock()
         self._last_request = float("-inf")
 
@@ -181,7 +180,6 @@ class ArxivClient:
             if wait > 0:
                 await asyncio.sleep(wait)
             self._last_request = time.monotonic()
-            self.requests_made += 1
 
     def _delay(self, attempt: int, retry_after: str | None) -> float:
         server = _retry_after_seconds(retry_after)

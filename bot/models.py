@@ -124,7 +124,6 @@ class Digest:
     lang: str = "en"
     limit: int = 30  # entries per page, fixed when the digest is made so pages stay stable
     created: float = 0.0  # unix time
-    pages_sent: int = 0  # pages of `limit` entries already delivered
     message_ids: tuple[int, ...] = field(default=())  # Telegram message ids of delivered parts
     parts_sent: int = 0  # messages of the current page already delivered (crash resume)
     done: bool = False

@@ -96,11 +96,6 @@ def equivalents(category: str) -> tuple[str, ...]:
     return _taxonomy().equivalents.get(canonical, (canonical,))
 
 
-def same_category(a: str, b: str) -> bool:
-    """Whether two ids name the same category, in any case, through aliases and old names."""
-    return (canonical_category(a) or a.lower()) == (canonical_category(b) or b.lower())
-
-
 def category_name(cat: str) -> str:
     """The human name of a category or archive ("cs.AI" -> "Artificial Intelligence");
     the input itself when arXiv has no such name."""

@@ -21,7 +21,6 @@ from bot.taxonomy import (
 )
 from bot.textcut import plain_input
 
-KINDS = ("category", "archive", "phrase", "author", "exclude")
 KEYWORD_KINDS = ("phrase", "author")
 
 # Phones type “curly” quotes, and may turn a leading hyphen into a dash; German „…“ and French
