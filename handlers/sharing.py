@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import time
 from collections.abc import Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -21,11 +22,10 @@ from bot.deliver import BUTTONS_PER_ROW, ENTRY_NUMBER, save_label, send_document
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.readinglist import render_saved_page, saved_pages
-from bot.textcut import shorten
+from bot.textcut import fold_full_width, shorten, strip_invisible
 from handlers.common import (
     Context,
     args_text,
-    clock_now,
     engine_of,
     esc,
     expired_button,
@@ -44,7 +44,8 @@ BIB_FILENAME = "arxiv-reading-list.bib"
 
 
 def _argument(update: Update, context: Context) -> str:
-    return args_text(update, context).strip()
+    """What was typed after the command, invisible characters gone, full-width forms folded."""
+    return fold_full_width(strip_invisible(args_text(update, context))).strip()
 
 
 def _linked(paper: Paper) -> str:
@@ -64,8 +65,8 @@ async def save(update: Update, context: Context) -> None:
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    store, now = engine_of(context).store, clock_now(context).timestamp()
-    added = await store.run(store.save_paper, chat.chat_id, found, now)
+    store = engine_of(context).store
+    added = await store.run(store.save_paper, chat.chat_id, found, time.time())
     key = "saved.added_html" if added else "saved.already_html"
     await reply(update, context, t(chat.lang, key, paper=_linked(found), id=esc(found.id)))
 
@@ -168,13 +169,16 @@ async def save_button(update: Update, context: Context) -> None:
     if store.get_paper(button.paper_id) is None:  # pruned since it was shown
         await expired_button(update, context)
         return
-    now = clock_now(context).timestamp()
-    is_saved = await store.run(store.toggle_saved, chat.chat_id, button.paper_id, now)
+    at = time.time()  # when it was saved, on the wall clock: the list is newest first
+    is_saved = await store.run(store.toggle_saved, chat.chat_id, button.paper_id, at)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
-    await query.answer(t(chat.lang, "saved.toast_saved" if is_saved else "saved.toast_removed"))
     data = save_data(button.paper_id)
-    await _relabel(update, lambda b: b.callback_data == data, save_label(is_saved))
+    try:
+        await _relabel(update, lambda b: b.callback_data == data, save_label(is_saved))
+    finally:
+        toast = "saved.toast_saved" if is_saved else "saved.toast_removed"
+        await query.answer(t(chat.lang, toast))
 
 
 async def unsave_button(update: Update, context: Context) -> None:
@@ -189,9 +193,12 @@ async def unsave_button(update: Update, context: Context) -> None:
     removed = await store.run(store.unsave_paper, chat.chat_id, button.paper_id)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
-    await query.answer(t(chat.lang, "saved.toast_removed" if removed else "saved.toast_gone"))
     data = unsave_data(button.paper_id)
-    await _relabel(update, lambda b: b.callback_data == data, None)
+    try:
+        await _relabel(update, lambda b: b.callback_data == data, None)
+    finally:
+        toast = "saved.toast_removed" if removed else "saved.toast_gone"
+        await query.answer(t(chat.lang, toast))
 
 
 async def _relabel(
