@@ -177,6 +177,19 @@ async def test_in_a_group_any_member_saves_to_the_groups_list(harness: Harness) 
     assert listed["plain_text"].startswith("⭐ Reading list: 1 paper")
 
 
+async def test_in_a_group_only_admins_change_the_frequency(harness: Harness) -> None:
+    harness.api.set_admins(GROUP, [GROUP_ADMIN])
+    await harness.start()
+    [refused] = await harness.say(GROUP, "/frequency weekly", user_id=MEMBER)
+    assert "admin" in refused["plain_text"].lower()
+    assert (
+        harness.engine.store.get_chat(GROUP) is None or stored(harness, GROUP).frequency == "daily"
+    )
+    [done] = await harness.say(GROUP, "/frequency weekly", user_id=GROUP_ADMIN)
+    assert done["plain_text"].startswith("Done: one digest a week, on Monday at 08:00.")
+    assert stored(harness, GROUP).frequency == "weekly"
+
+
 # BibTeX
 
 
@@ -205,6 +218,17 @@ async def test_bib_and_export_bib_parse_back_with_every_field(h: Harness) -> Non
         check_entry(entries[paper.id], paper)
     [markdown] = await h.say(CHAT, "/export")
     assert markdown["filename"].endswith(".md")  # /export alone is still the digest
+
+
+async def test_bib_of_a_paper_with_thousands_of_authors_fits_one_message(h: Harness) -> None:
+    crowd = replace(
+        TRICKY[0], id="2504.20003", authors=tuple(f"Author Number{i}" for i in range(3000))
+    )
+    h.engine.store.put_papers([crowd])
+    [entry] = await h.say(CHAT, f"/bib {crowd.id}")
+    assert entry["plain_text"].startswith("@misc{number02025caf")
+    assert len(entry["plain_text"]) <= 4096
+    assert h.api.rejections == []
 
 
 async def test_export_bib_of_an_empty_list_says_how_to_fill_it(h: Harness) -> None:
@@ -359,6 +383,16 @@ async def test_a_channel_subscribes_and_receives_digests_and_papers(harness: Har
     assert expanded[0]["plain_text"].startswith(f"[2] {title_of(harness, ids[1])[:30]}")
     [saved] = await post(harness, "/save 2")
     assert saved["plain_text"].startswith("⭐ Saved to the reading list")
+
+
+async def test_an_edited_channel_post_does_not_run_again(harness: Harness) -> None:
+    await harness.start()
+    posted = harness.api.push_channel_post(CHANNEL, "/start")
+    [hello] = await harness.replies(CHANNEL, 0, 1)
+    harness.api.push_channel_edit(CHANNEL, posted["message_id"], "/subscribe quant-ph")
+    await harness.idle()
+    assert await harness.replies(CHANNEL, 1, 0) == []
+    assert stored(harness, CHANNEL).topics == ()
 
 
 async def test_a_channel_subscriber_cannot_press_its_settings(harness: Harness) -> None:
