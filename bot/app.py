@@ -7,7 +7,7 @@ import logging
 import sys
 from typing import Any, TypeAlias
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScope, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -25,33 +25,17 @@ from bot.config import Settings
 from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
+from bot.menu import command_menus
 from bot.ratelimit import FloodLimiter
 from bot.scheduler import Clock, Scheduler, utc_now
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, membership, reading, subscriptions
+from handlers import admin, membership, reading, schedule, sharing, subscriptions
 from handlers import settings as chat_settings
 from handlers.common import expired_button
 
 log = logging.getLogger(__name__)
 
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
-
-COMMANDS = [
-    ("subscribe", 'add topics: /subscribe cs.AI "weather forecast"'),
-    ("unsubscribe", "remove topics, or all"),
-    ("list", "your topics"),
-    ("digest", "the digest now"),
-    ("paper", "expand a paper: /paper 3 or /paper 2402.01295"),
-    ("lang", "language of summaries: /lang zh"),
-    ("time", "daily delivery time: /time 08:30"),
-    ("timezone", "your time zone: /timezone Asia/Shanghai"),
-    ("limit", "entries per digest page"),
-    ("pause", "stop the daily digest"),
-    ("resume", "restart the daily digest"),
-    ("export", "the latest digest as a Markdown file"),
-    ("settings", "everything about this chat"),
-    ("help", "how to use the bot"),
-]
 
 
 def build_application(settings: Settings, clock: Clock = utc_now) -> App:
@@ -98,14 +82,27 @@ def add_handlers(app: App) -> None:
         "resume": chat_settings.resume,
         "settings": chat_settings.show_settings,
         "stats": admin.stats,
+        "save": sharing.save,
+        "unsave": sharing.unsave,
+        "saved": sharing.saved,
+        "bib": sharing.bib,
+        "frequency": schedule.frequency,
+        "here": schedule.here,
     }
-    new_message = filters.UpdateType.MESSAGE  # an edited old command must not run again
+    # New messages and channel posts; an edited old command (or post) must not run again.
+    new_message = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+    # Before the other /export: "/export bib" is the reading list, any other /export the digest.
+    export_bib = filters.Regex(r"(?i)^\s*/export(?:@\w+)?\s+bib(?:tex)?\s*$")
+    app.add_handler(CommandHandler("export", sharing.export_bib, filters=new_message & export_bib))
     for names, callback in commands.items():
         app.add_handler(CommandHandler(names, callback, filters=new_message))
     app.add_handler(CallbackQueryHandler(reading.expand_button, pattern=r"^p:"))
     app.add_handler(CallbackQueryHandler(reading.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(subscriptions.remove_button, pattern=r"^rm:"))
     app.add_handler(CallbackQueryHandler(chat_settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(sharing.save_button, pattern=r"^sv:"))
+    app.add_handler(CallbackQueryHandler(sharing.unsave_button, pattern=r"^us:"))
+    app.add_handler(CallbackQueryHandler(sharing.saved_page_button, pattern=r"^sp:"))
     # Last of the buttons: any other data (an old bot's, a forged one) is answered as expired.
     app.add_handler(CallbackQueryHandler(expired_button))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -122,9 +119,26 @@ async def on_startup(app: App) -> None:
     app.bot_data["engine"] = engine
     scheduler = Scheduler(app, engine, app.bot_data["clock"])
     app.bot_data["scheduler"] = scheduler
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    await set_command_menus(app)
     scheduler.start()
     log.info("arxiv-digest is up as @%s", app.bot.username)
+
+
+def registered_commands(app: App) -> set[str]:
+    """The command names the Application answers (add_handlers is the one list of them)."""
+    handlers = [handler for group in app.handlers.values() for handler in group]
+    return {name for h in handlers if isinstance(h, CommandHandler) for name in h.commands}
+
+
+async def set_command_menus(app: App) -> None:
+    """Publish the command menu for each audience in each catalog's language (bot/menu.py)."""
+    for menu in command_menus(registered_commands(app)):
+        commands = [BotCommand(name, text) for name, text in menu.commands]
+        await app.bot.set_my_commands(
+            commands,
+            scope=BotCommandScope(menu.scope),
+            language_code=menu.language_code or None,
+        )
 
 
 async def on_shutdown(app: App) -> None:

@@ -11,9 +11,11 @@ PAPER_PREFIX = "p:"  # p:<digest number>:<entry number>
 PAGE_PREFIX = "pg:"  # pg:<digest number>:<page>
 REMOVE_PREFIX = "rm:"  # rm:<topic token>
 SETTING_PREFIX = "set:"  # set:<toggle name>
-SETTING_NAMES = ("repl", "pause")
+SETTING_NAMES = ("repl", "pause", "freq")  # freq: daily <-> weekly
 VOTE_PREFIX = "v:"  # v:+:<arXiv id> (👍) or v:-:<arXiv id> (👎), under an expanded paper
 SAVE_PREFIX = "sv:"  # sv:<arXiv id> (⭐): add to / remove from the chat's reading list
+UNSAVE_PREFIX = "us:"  # us:<arXiv id>: the /saved button that takes a paper off the list
+SAVED_PAGE_PREFIX = "sp:"  # sp:<page>: a further page of /saved
 # arXiv ids as stored: 2402.01295 or astro-ph/0601001 (no version)
 _PAPER_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}")
 _COUNT = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits, no sign, no leading zero
@@ -65,7 +67,30 @@ class SaveButton:
     paper_id: str
 
 
-Button = PaperButton | PageButton | RemoveButton | SettingButton | VoteButton | SaveButton
+@dataclass(frozen=True)
+class UnsaveButton:
+    """Take the paper `paper_id` off the chat's reading list (a button of /saved)."""
+
+    paper_id: str
+
+
+@dataclass(frozen=True)
+class SavedPageButton:
+    """Send page `page` of the reading list as /saved last numbered it."""
+
+    page: int
+
+
+Button = (
+    PaperButton
+    | PageButton
+    | RemoveButton
+    | SettingButton
+    | VoteButton
+    | SaveButton
+    | UnsaveButton
+    | SavedPageButton
+)
 
 
 def paper_data(digest: int, number: int) -> str:
@@ -105,6 +130,16 @@ def save_data(paper_id: str) -> str:
     return SAVE_PREFIX + paper_id
 
 
+def unsave_data(paper_id: str) -> str:
+    """Data of the /saved button that takes a paper off the reading list."""
+    return UNSAVE_PREFIX + paper_id
+
+
+def saved_page_data(page: int) -> str:
+    """Data of the button that sends page `page` of the reading list."""
+    return f"{SAVED_PAGE_PREFIX}{page}"
+
+
 def parse_button(data: object) -> Button | None:
     """The button some callback data stands for, or None for data no button of ours has."""
     if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
@@ -125,6 +160,12 @@ def parse_button(data: object) -> Button | None:
     if data.startswith(SAVE_PREFIX):
         paper_id = data.removeprefix(SAVE_PREFIX)
         return SaveButton(paper_id) if _PAPER_ID.fullmatch(paper_id) else None
+    if data.startswith(UNSAVE_PREFIX):
+        paper_id = data.removeprefix(UNSAVE_PREFIX)
+        return UnsaveButton(paper_id) if _PAPER_ID.fullmatch(paper_id) else None
+    if data.startswith(SAVED_PAGE_PREFIX):
+        page = data.removeprefix(SAVED_PAGE_PREFIX)
+        return SavedPageButton(int(page)) if _COUNT.fullmatch(page) else None
     if data.startswith(SETTING_PREFIX):
         name = data.removeprefix(SETTING_PREFIX)
         return SettingButton(name) if name in SETTING_NAMES else None

@@ -24,6 +24,8 @@ from bot.textcut import fit_html
 log = logging.getLogger(__name__)
 
 BUTTONS_PER_ROW = 8
+# Telegram's answers to a send into a forum topic that was closed or deleted.
+GONE_TOPIC = ("topic_closed", "message thread not found", "topic_deleted")
 ENTRY_NUMBER = re.compile(r"<b>\[(\d+)\]</b>")
 
 
@@ -71,12 +73,15 @@ def paper_keyboard(paper_id: str, marks: PaperMarks = PaperMarks()) -> InlineKey
                 InlineKeyboardButton(
                     label("👎", marks.down), callback_data=vote_data(paper_id, False)
                 ),
-                InlineKeyboardButton(
-                    "⭐ ✓" if marks.saved else "⭐", callback_data=save_data(paper_id)
-                ),
+                InlineKeyboardButton(save_label(marks.saved), callback_data=save_data(paper_id)),
             ]
         ]
     )
+
+
+def save_label(saved: bool) -> str:
+    """The ⭐ button's label: with a check mark while the paper is on the reading list."""
+    return "⭐ ✓" if saved else "⭐"
 
 
 async def send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
@@ -113,7 +118,9 @@ async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Dig
         markup = digest_keyboard(digest, in_part, next_page)
         if index > first:
             await asyncio.sleep(engine.settings.chat_interval)
-        message = await send_html(bot, engine, digest.chat_id, parts[index], markup)
+        chat = engine.store.get_chat(digest.chat_id)
+        thread = chat.thread_id if chat and chat.thread_id else None  # its forum topic
+        message = await send_html(bot, engine, digest.chat_id, parts[index], markup, None, thread)
         if message is None:
             return digest
         digest = digest.with_changes(
@@ -135,30 +142,44 @@ async def send_html(
     text: str,
     markup: InlineKeyboardMarkup | None = None,
     reply_to: int | None = None,
+    thread_id: int | None = None,
 ) -> Message | None:
-    """Send one HTML message, cut to Telegram's limit if it is longer whatever built it; a chat
-    that blocked or removed the bot is marked inactive (None)."""
+    """Send one HTML message (into forum topic `thread_id`, if any), cut to Telegram's limit if
+    it is longer whatever built it; a chat that blocked or removed the bot is marked inactive
+    (None)."""
     fitted = fit_message(text, MessageLimit.MAX_TEXT_LENGTH, chat_id)
 
-    def send(to: int) -> Awaitable[Message]:
+    def send(to: int, thread: int | None) -> Awaitable[Message]:
         replied = reply_to if to == chat_id else None  # a moved chat has new message ids
-        return bot.send_message(to, fitted, reply_markup=markup, reply_to_message_id=replied)
+        return bot.send_message(
+            to, fitted, reply_markup=markup, reply_to_message_id=replied, message_thread_id=thread
+        )
 
-    return await _deliver(engine, chat_id, send)
+    return await _deliver(bot, engine, chat_id, send, thread_id)
 
 
 async def send_document(
-    bot: Bot, engine: Engine, chat_id: int, content: bytes, filename: str, caption: str = ""
+    bot: Bot,
+    engine: Engine,
+    chat_id: int,
+    content: bytes,
+    filename: str,
+    caption: str = "",
+    thread_id: int | None = None,
 ) -> Message | None:
     """Send a file, on the same path as messages (flood control, blocked or moved chats)."""
     fitted = fit_message(caption, MessageLimit.CAPTION_LENGTH, chat_id)
-    return await _deliver(
-        engine,
-        chat_id,
-        lambda to: bot.send_document(
-            to, io.BytesIO(content), filename=filename, caption=fitted or None
-        ),
-    )
+
+    def send(to: int, thread: int | None) -> Awaitable[Message]:
+        return bot.send_document(
+            to,
+            io.BytesIO(content),
+            filename=filename,
+            caption=fitted or None,
+            message_thread_id=thread,
+        )
+
+    return await _deliver(bot, engine, chat_id, send, thread_id)
 
 
 def fit_message(text: str, units: int, chat_id: int) -> str:
@@ -170,22 +191,46 @@ def fit_message(text: str, units: int, chat_id: int) -> str:
 
 
 async def _deliver(
-    engine: Engine, chat_id: int, send: Callable[[int], Awaitable[Message]]
+    bot: Bot,
+    engine: Engine,
+    chat_id: int,
+    send: Callable[[int, int | None], Awaitable[Message]],
+    thread_id: int | None = None,
 ) -> Message | None:
-    """Run one send to a chat: follow a group's move to a supergroup; mark a chat that blocked
-    or removed the bot inactive (None). Flood control and 429s are the bot's rate limiter's."""
+    """Run one send to a chat: follow a group's move to a supergroup; fall back to the General
+    topic when the forum topic is closed or gone; mark a chat that blocked or removed the bot
+    inactive (None). Flood control and 429s are the bot's rate limiter's."""
     try:
-        return await send(chat_id)
+        return await send(chat_id, thread_id)
     except ChatMigrated as moved:  # a group became a supergroup: its settings move with it
         move_chat(engine, chat_id, moved.new_chat_id)
-        return await _deliver(engine, moved.new_chat_id, send)
+        return await _deliver(bot, engine, moved.new_chat_id, send)
     except Forbidden as error:
         mark_inactive(engine, chat_id, str(error))
     except BadRequest as error:
-        if "chat not found" not in str(error).lower():
+        why = str(error).lower()
+        if thread_id is not None and any(gone in why for gone in GONE_TOPIC):
+            await leave_topic(bot, engine, chat_id, thread_id, why)
+            return await _deliver(bot, engine, chat_id, send)
+        if "chat not found" not in why:
             raise
         mark_inactive(engine, chat_id, str(error))
     return None
+
+
+async def leave_topic(bot: Bot, engine: Engine, chat_id: int, thread_id: int, why: str) -> None:
+    """The chat's forum topic is closed or gone: digests go to the General topic from now on,
+    and the first time that happens a line there says so."""
+    chat = engine.store.get_chat(chat_id)
+    log.info(
+        "chat %s: topic %s refused a message (%s); sending to General", chat_id, thread_id, why
+    )
+    if chat is None or chat.thread_id != thread_id:
+        return
+    engine.store.put_chat(chat.with_changes(thread_id=0))
+    await _deliver(
+        bot, engine, chat_id, lambda to, _: bot.send_message(to, t(chat.lang, "forum.topic_gone"))
+    )
 
 
 def mark_inactive(engine: Engine, chat_id: int, why: str) -> None:

@@ -100,6 +100,7 @@ class Chat:
     is_group: bool = False
     frequency: str = "daily"  # "daily" | "weekly", see bot.slots
     weekday: int = 0  # the weekly digest's day, 0 Monday ... 6 Sunday
+    thread_id: int = 0  # the forum topic digests go to (message_thread_id); 0: General / none
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -15,6 +15,7 @@ from bot.models import Chat, Digest, Paper
 from bot.parse import parse_feed
 from bot.render import Entry
 from bot.select import feed_queries, select_papers
+from bot.slots import is_weekly
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,8 @@ def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = Non
 
     A chat that had digests gets what was announced since the day of its last one (that day
     included, so a topic added after a digest still brings that day's papers); a chat's first
-    digest covers the latest announcement day that holds papers for it (among the last few).
+    digest covers the latest announcement day that holds papers for it (among the last few),
+    a weekly chat's the seven days up to the latest announcement day.
     """
     candidates = candidates or Candidates(store)
     sent = store.sent_paper_ids(chat.chat_id)
@@ -135,6 +137,9 @@ def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = Non
     recent = sorted(store.days_with_papers(), reverse=True)[:FIRST_DIGEST_LOOKBACK]
     if not recent:
         return []
+    if is_weekly(chat):  # a weekly chat's first digest holds the latest week, not one day
+        week_start = date.fromisoformat(recent[0]) - timedelta(days=7)
+        return select_papers(candidates.since(week_start.isoformat()), chat, sent)
     by_day: dict[str, list[Paper]] = {}
     for paper in candidates.since(_day_before(recent[-1])):
         by_day.setdefault(paper.announced, []).append(paper)

@@ -14,12 +14,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot.config import parse_hhmm
+from bot import slots
 from bot.deliver import send_page
 from bot.engine import Engine
 from bot.models import Chat, Digest
@@ -31,6 +30,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 MAKING_AT_ONCE = 4
+WEEKLY_OPEN = timedelta(days=1)  # a weekly slot stays open on its day only, never on others
 
 
 def utc_now() -> datetime:
@@ -39,25 +39,12 @@ def utc_now() -> datetime:
 
 def latest_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's most recent delivery time at or before `now` (UTC); None for "asap"."""
-    slot = _local_slot(chat, now, days=-1)
-    return slot.astimezone(UTC) if slot else None
+    return slots.latest_slot(chat, now)
 
 
 def next_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's next delivery time after `now`, in its own time zone; None for "asap"."""
-    return _local_slot(chat, now, days=1)
-
-
-def _local_slot(chat: Chat, now: datetime, days: int) -> datetime | None:
-    """Today's HH:MM in the chat's zone, moved `days` when it is on the wrong side of `now`."""
-    hhmm = parse_hhmm(chat.time)
-    if hhmm is None:
-        return None
-    local_now = now.astimezone(ZoneInfo(chat.timezone))
-    slot = local_now.replace(hour=hhmm[0], minute=hhmm[1], second=0, microsecond=0)
-    if (slot > local_now) if days < 0 else (slot <= local_now):
-        slot = (slot + timedelta(days=days)).replace(hour=hhmm[0], minute=hhmm[1])
-    return slot
+    return slots.next_slot(chat, now)
 
 
 def slot_due(chat: Chat, now: datetime) -> str | None:
@@ -69,6 +56,8 @@ def slot_due(chat: Chat, now: datetime) -> str | None:
     slot = latest_slot(chat, now)
     if slot is None or (chat.last_slot and slot <= datetime.fromisoformat(chat.last_slot)):
         return None
+    if slots.is_weekly(chat) and now - slot >= WEEKLY_OPEN:
+        return None  # nothing matched on its day: the papers wait for next week's digest
     return slot.isoformat()
 
 

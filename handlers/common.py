@@ -167,8 +167,10 @@ def topic_list(lang: str, items: Iterable[str], shown: int = LIST_SHOWN) -> str:
 async def reply(
     update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Send an HTML message to the update's chat; a chat that blocked the bot is marked inactive."""
-    await send_html(context.bot, engine_of(context), chat_id_of(update), text, markup)
+    """Send an HTML message to the update's chat, in the forum topic the update came from; a
+    chat that blocked the bot is marked inactive."""
+    engine, chat_id, thread = engine_of(context), chat_id_of(update), thread_of(update)
+    await send_html(context.bot, engine, chat_id, text, markup, thread_id=thread)
 
 
 def plain_text(text: str) -> str:
@@ -197,8 +199,9 @@ async def edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
 
 
 async def may_change(update: Update, context: Context) -> bool:
-    """Whether the sender may change this chat: anyone in private, only admins in groups."""
-    if not is_group(update):
+    """Whether the sender may change this chat: anyone in private, only admins in groups; in a
+    channel its posts (the channel is their sender) and the buttons its admins press."""
+    if not is_group(update) and not is_channel(update):
         return True
     message, chat_id = update.effective_message, chat_id_of(update)
     if update.callback_query is None and message and message.sender_chat:
@@ -293,3 +296,31 @@ def when_text(chat: Chat, now: datetime) -> str:
         time=slot.strftime("%H:%M"),
         timezone=esc(chat.timezone),
     )
+
+
+def is_channel(update: Update) -> bool:
+    """Whether the update comes from a channel (its posts have no sender user)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.CHANNEL
+
+
+def thread_of(update: Update) -> int | None:
+    """The forum topic the update's message is in (message_thread_id), or None (General, or a
+    chat without topics)."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
+def replied_message_id(update: Update) -> int | None:
+    """The id of the message the user's message replies to; None when it replies to nothing
+    but the creation of the forum topic it was sent in (Telegram's shape of a topic message)."""
+    message = update.effective_message
+    if message is None or message.reply_to_message is None:
+        return None
+    replied = message.reply_to_message
+    topic_start = message.is_topic_message and replied.message_id == message.message_thread_id
+    if topic_start or replied.forum_topic_created is not None:
+        return None
+    return replied.message_id

@@ -13,11 +13,9 @@ from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
 from bot.deliver import page_count, paper_keyboard, send_document, send_html, send_page
 from bot.engine import Engine
-from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.markdown import render_markdown
-from bot.models import Chat, Digest, Paper
-from bot.parse import parse_api
+from bot.models import Chat, Digest
 from bot.pipeline import digest_entries, make_digest
 from bot.render import DigestHeader, Entry, render_empty, render_paper
 from handlers.common import (
@@ -27,7 +25,9 @@ from handlers.common import (
     get_or_create_chat,
     pressed,
     reply,
+    thread_of,
 )
+from handlers.refs import Refusal, listed_id, look_up, paper_marks
 
 log = logging.getLogger(__name__)
 NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
@@ -114,17 +114,18 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     document = render_markdown(entries, chat.lang, header).encode("utf-8")
     name = f"arxiv-digest-{digest.announced or digest.number}.md"
     caption = t(chat.lang, "reading.export_caption", count=len(entries), date=digest.announced)
-    await send_document(context.bot, engine, chat.chat_id, document, name, caption)
+    thread = thread_of(update)
+    await send_document(context.bot, engine, chat.chat_id, document, name, caption, thread)
 
 
 async def _expand_number(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, number: int
 ) -> None:
-    store = engine_of(context).store
-    message = update.effective_message
-    replied = message.reply_to_message if message is not None else None
-    digest = store.digest_for_message(chat.chat_id, replied.message_id) if replied else None
-    await _expand(update, context, chat, digest or store.latest_digest(chat.chat_id), number)
+    found = listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
+    if isinstance(found, Refusal):
+        await reply(update, context, found.text(chat.lang))
+        return
+    await _expand_id(update, context, chat, found, number)
 
 
 async def _expand(
@@ -144,42 +145,26 @@ async def _expand(
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
     shown = entries[0].paper
-    await _send_parts(
-        context, engine, chat, render_paper(entries[0], chat.lang), paper_keyboard(shown.id)
-    )
+    markup = paper_keyboard(shown.id, paper_marks(engine, chat.chat_id, shown.id))
+    await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup, update)
 
 
 async def _expand_id(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, paper_id: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    paper_id: str,
+    number: int = 0,  # its number in what the chat was shown; 0: asked for by id
 ) -> None:
     engine = engine_of(context)
-    found = engine.store.get_paper(paper_id) or await _look_up(engine, paper_id)
+    found = engine.store.get_paper(paper_id) or await look_up(engine, paper_id)
     if isinstance(found, str):
         await reply(update, context, t(chat.lang, found, id=paper_id))
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
-    entry = Entry(0, found, summaries[found.key])
-    await _send_parts(
-        context, engine, chat, render_paper(entry, chat.lang), paper_keyboard(found.id)
-    )
-
-
-async def _look_up(engine: Engine, paper_id: str) -> Paper | str:
-    """The paper from the arXiv API, or the catalog key of what went wrong.
-
-    "No such paper" only when arXiv answered a result without entries; an answer that is not
-    one (an HTML error page, junk, an error entry, too large) says arXiv answered an error.
-    """
-    try:
-        answer = await engine.arxiv.fetch_ids([paper_id])
-        papers = await asyncio.to_thread(parse_api, answer)
-    except (FeedError, ResponseTooLargeError) as error:
-        log.warning("look-up of %s: %s", paper_id, error)
-        return "reading.arxiv_error"
-    except FetchError as error:
-        log.warning("look-up of %s: %s", paper_id, error)
-        return "reading.arxiv_down"
-    return papers[0] if papers else "reading.unknown_id"
+    entry = Entry(number, found, summaries[found.key])
+    markup = paper_keyboard(found.id, paper_marks(engine, chat.chat_id, found.id))
+    await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup, update)
 
 
 async def _send_parts(
@@ -188,13 +173,18 @@ async def _send_parts(
     chat: Chat,
     parts: list[str],
     markup: InlineKeyboardMarkup | None = None,
+    update: Update | None = None,
 ) -> None:
-    """Send an expanded paper's messages; the buttons go under the last one."""
+    """Send an expanded paper's messages, in the topic asked from; the buttons go under the
+    last one."""
+    thread = thread_of(update) if update is not None else None
     for index, part in enumerate(parts):
         if index:
             await asyncio.sleep(engine.settings.chat_interval)
         last = index == len(parts) - 1
-        sent = await send_html(context.bot, engine, chat.chat_id, part, markup if last else None)
+        sent = await send_html(
+            context.bot, engine, chat.chat_id, part, markup if last else None, thread_id=thread
+        )
         if sent is None:
             return
 

@@ -16,6 +16,7 @@ from bot.buttons import SettingButton, setting_data
 from bot.config import parse_hhmm, valid_timezone
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
+from bot.slots import DAILY, WEEKLY, day_name, is_weekly
 from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
     admin_button,
@@ -236,7 +237,7 @@ def render_settings(
         t(lang, "settings.heading"),
         t(lang, "settings.topics", topics=topics),
         t(lang, "settings.language", **values),
-        t(lang, "settings.time_asap" if chat.time == "asap" else "settings.time", **values),
+        t(lang, _delivery_key(chat), day=day_name(chat.weekday, lang), **values),
         t(lang, "settings.next", **values),
         t(lang, "settings.limit", **values),
         t(lang, "settings.state_paused" if chat.paused else "settings.state_on"),
@@ -256,9 +257,33 @@ def render_settings(
         [
             [InlineKeyboardButton(t(lang, repl), callback_data=setting_data("repl"))],
             [InlineKeyboardButton(t(lang, pause_key), callback_data=setting_data("pause"))],
+            [_frequency_button(chat)],
         ]
     )
     return "\n".join(lines), markup
+
+
+def _delivery_key(chat: Chat) -> str:
+    if chat.time == "asap":
+        return "settings.time_asap"
+    return "settings.time_weekly" if is_weekly(chat) else "settings.time"
+
+
+def _frequency_button(chat: Chat) -> InlineKeyboardButton:
+    """Switch between a digest a day and one a week (on the chat's weekly day)."""
+    if is_weekly(chat):
+        label = t(chat.lang, "frequency.button_daily")
+    else:
+        label = t(chat.lang, "frequency.button_weekly", day=day_name(chat.weekday, chat.lang))
+    return InlineKeyboardButton(label, callback_data=setting_data("freq"))
+
+
+def toggled(chat: Chat, name: str) -> dict[str, Any]:
+    """The change a /settings button makes: a yes/no setting flipped, or daily <-> weekly."""
+    if name == "freq":
+        return {"frequency": DAILY if is_weekly(chat) else WEEKLY}
+    field = TOGGLES[name]
+    return {field: not getattr(chat, field)}
 
 
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -275,9 +300,8 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if pressed is None:
         return
     query, button = pressed
-    field = TOGGLES[button.name]
     chat = await get_or_create_chat(update, context)
-    chat = await _change(update, context, **{field: not getattr(chat, field)})
+    chat = await _change(update, context, **toggled(chat, button.name))
     llm = engine_of(context).settings.llm_enabled
     try:
         await edit(query, *render_settings(chat, clock_now(context), llm))

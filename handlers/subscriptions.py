@@ -35,6 +35,7 @@ from handlers.common import (
     may_change,
     refuse_change,
     reply,
+    thread_of,
     topic_list,
     when_text,
 )
@@ -88,6 +89,8 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     have = {_key_of(s) for s in chat.topics}
     added = [topic for topic in topics if topic.key not in have]
     chat = chat.with_changes(topics=chat.topics + tuple(str(topic) for topic in added))
+    thread = thread_of(update)  # sent inside a forum topic: digests go to that topic
+    chat = chat.with_changes(thread_id=thread) if thread else chat
     engine.store.put_chat(chat)
     fetch_new_feeds(context, before)
     await reply(update, context, _subscribed_text(chat, topics, added, clock_now(context)))

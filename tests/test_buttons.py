@@ -24,7 +24,8 @@ from bot.buttons import (
     topic_token,
     vote_data,
 )
-from handlers.settings import TOGGLES
+from bot.models import Chat
+from handlers.settings import TOGGLES, toggled
 
 LONGEST_TOPIC = '-"' + "𝔽" * 500 + '"'
 
@@ -98,6 +99,10 @@ def test_data_no_button_of_ours_has_reads_as_none(data: object) -> None:
 
 
 def test_each_settings_button_toggles_a_field() -> None:
-    assert set(SETTING_NAMES) == set(TOGGLES)
+    assert set(SETTING_NAMES) == set(TOGGLES) | {"freq"}
+    chat = Chat(1)
+    for name in SETTING_NAMES:
+        changed = chat.with_changes(**toggled(chat, name))
+        assert changed != chat and chat.with_changes(**toggled(changed, name)) == chat, name
     with pytest.raises(ValueError):
         setting_data("evil")

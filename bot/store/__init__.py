@@ -18,6 +18,7 @@ from bot.store.papers import Papers, Summaries
 from bot.store.reserved import Saved, Votes
 from bot.store.retention import Concerns, Pruned, prune
 from bot.store.schema import SCHEMA_VERSION, TABLES, upgrade
+from bot.store.views import Views
 
 __all__ = ["FILENAME", "SCHEMA_VERSION", "TABLES", "Pruned", "Store"]
 
@@ -53,6 +54,7 @@ class Store:
         self.papers, self.summaries = Papers(self.db), Summaries(self.db)
         self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
         self.votes, self.saved = Votes(self.db), Saved(self.db)
+        self.views = Views(self.db)
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a store call (or any function of store calls) in a worker thread."""
@@ -146,6 +148,7 @@ class Store:
             self.chats.put(chat.with_changes(active=False))
             self.digests.move(old_id, new_id)
             self.deliveries.move(old_id, new_id)
+            self.saved.move(old_id, new_id)
             return True
 
     # digests, their message index and undelivered list, and the papers sent
@@ -158,6 +161,7 @@ class Store:
         with self.db.step():
             before = self.digests.put(digest)
             self.deliveries.record(digest, before)
+            self.views.forget(digest.chat_id)  # bare numbers mean the digest again
 
     def get_digest(self, chat_id: int, number: int) -> Digest | None:
         return self._read(self.digests.get, chat_id, number)
@@ -200,3 +204,39 @@ class Store:
             self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved
         )
         return prune(parts, keep_days, now)
+
+    # the reading list (saved papers) and what /saved numbered
+
+    def save_paper(self, chat_id: int, paper: Paper, at: float) -> bool:
+        """Put a paper on the chat's list, storing the paper if it is new (a look-up by id);
+        False when it was on the list already. One commit."""
+        with self.db.step():
+            if self.papers.get(paper.id) is None:
+                self.papers.put([paper])
+            return self.saved.add(chat_id, paper.id, at)
+
+    def unsave_paper(self, chat_id: int, paper_id: str) -> bool:
+        """Take a paper off the chat's list; False when it was not on it."""
+        return self._write(self.saved.remove, chat_id, paper_id)
+
+    def toggle_saved(self, chat_id: int, paper_id: str, at: float) -> bool:
+        """⭐: save the stored paper, or take it off when it is saved; whether it is saved now."""
+        with self.db.step():
+            if self.saved.remove(chat_id, paper_id):
+                return False
+            return self.saved.add(chat_id, paper_id, at)
+
+    def is_saved(self, chat_id: int, paper_id: str) -> bool:
+        return self._read(self.saved.has, chat_id, paper_id)
+
+    def saved_paper_ids(self, chat_id: int) -> list[str]:
+        """The chat's reading list, newest first (a saved paper counts as a like for ranking)."""
+        return self._read(self.saved.of_chat, chat_id)
+
+    def put_saved_view(self, chat_id: int, paper_ids: list[str]) -> None:
+        """Remember the reading list as `/saved` numbered it: bare numbers now mean it."""
+        self._write(self.views.put, chat_id, paper_ids)
+
+    def saved_view(self, chat_id: int) -> list[str] | None:
+        """The reading list as last numbered, when it is the chat's latest view; else None."""
+        return self._read(self.views.get, chat_id)

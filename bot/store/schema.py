@@ -17,7 +17,8 @@ Schema 1 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | sent | "chat:paper id" | ISO day of the digest that sent the paper to the chat |
 | counters | counter name | an int |
 | votes | "chat:number:paper id" (reserved) | a vote, filled by a later version |
-| saved | "chat:paper id" (reserved) | when the chat saved the paper |
+| saved | "chat:paper id" | when the chat saved the paper (unix time) |
+| views | chat id | the paper ids `/saved` numbered, while that list is the chat's latest view |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",
@@ -47,6 +48,7 @@ TABLES = (
     "counters",
     "votes",
     "saved",
+    "views",
 )
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
 

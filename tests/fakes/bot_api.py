@@ -842,6 +842,18 @@ class FakeBotApi:
             self._enqueue({"channel_post": message})
             return copy.deepcopy(message)
 
+    def push_channel_edit(self, chat_id: int, message_id: int, text: str) -> JSONDict:
+        """Queue an `edited_channel_post` Update: a channel post edited to `text`."""
+        with self._cond:
+            message = self._stored(chat_id, message_id)
+            message["text"] = text
+            message["edit_date"] = int(time.time())
+            message.pop("entities", None)
+            if entities := command_entities(text):
+                message["entities"] = entities
+            self._enqueue({"edited_channel_post": message})
+            return copy.deepcopy(message)
+
     # -- test-side: configuration --
 
     def set_admins(

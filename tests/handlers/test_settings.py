@@ -159,6 +159,7 @@ async def test_settings_show_everything_on_one_screen(harness: Harness) -> None:
     assert [label for label, _ in buttons(screen)] == [
         "⬜ Include replaced papers",
         "⏸ Pause daily digest",
+        "📅 Switch to one digest a week (Monday)",
     ]
 
 
@@ -181,7 +182,7 @@ async def test_settings_buttons_toggle_in_place(harness: Harness) -> None:
     await harness.start()
     await harness.say(USER, "/subscribe cs.AI")
     [screen] = await harness.say(USER, "/settings")
-    (_, replacements), (_, pause) = buttons(screen)
+    (_, replacements), (_, pause), (_, frequency) = buttons(screen)
     answer = await press(harness, USER, screen["message_id"], replacements)
     assert answer["text"] == "Saved"
     now = shown(harness, USER, screen["message_id"])
@@ -192,8 +193,13 @@ async def test_settings_buttons_toggle_in_place(harness: Harness) -> None:
     assert "Daily digest: ⏸ paused" in now["text"]
     assert "Next digest: none while paused" in now["text"]
     labels = [b["text"] for row in now["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["✅ Include replaced papers", "▶ Resume daily digest"]
+    assert labels[:2] == ["✅ Include replaced papers", "▶ Resume daily digest"]
     assert stored(harness, USER).paused
+    await press(harness, USER, screen["message_id"], frequency)
+    now = shown(harness, USER, screen["message_id"])
+    assert "Delivery: weekly on Monday at 08:00 (UTC, UTC+00:00)" in now["text"]
+    assert now["reply_markup"]["inline_keyboard"][2][0]["text"] == "📅 Switch to a digest every day"
+    assert stored(harness, USER).frequency == "weekly"
     assert len(harness.api.messages_to(USER)) == 2  # edited in place, nothing new sent
 
 

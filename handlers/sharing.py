@@ -1,0 +1,256 @@
+"""The reading list and BibTeX: /save, /unsave, /saved and its buttons, ⭐, /bib, /export bib."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import time
+from collections.abc import Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.bibtex import bibtex_document, bibtex_entry
+from bot.buttons import (
+    SaveButton,
+    SavedPageButton,
+    UnsaveButton,
+    save_data,
+    saved_page_data,
+    unsave_data,
+)
+from bot.deliver import BUTTONS_PER_ROW, ENTRY_NUMBER, save_label, send_document, send_html
+from bot.i18n import t
+from bot.models import Chat, Paper
+from bot.readinglist import render_saved_page, saved_pages
+from bot.textcut import fold_full_width, shorten, strip_invisible
+from handlers.common import (
+    Context,
+    args_text,
+    engine_of,
+    esc,
+    expired_button,
+    get_or_create_chat,
+    is_channel,
+    may_change,
+    pressed,
+    refuse_change,
+    reply,
+    thread_of,
+)
+from handlers.refs import Refusal, paper_for, paper_id_for
+
+TITLE_UNITS = 120  # a title quoted in a reply is cut to this
+BIB_FILENAME = "arxiv-reading-list.bib"
+
+
+def _argument(update: Update, context: Context) -> str:
+    """What was typed after the command, invisible characters gone, full-width forms folded."""
+    return fold_full_width(strip_invisible(args_text(update, context))).strip()
+
+
+def _linked(paper: Paper) -> str:
+    title = shorten(" ".join(paper.title.split()), TITLE_UNITS)
+    return f'<a href="{html.escape(paper.abs_url, quote=True)}">{esc(title)}</a>'
+
+
+async def save(update: Update, context: Context) -> None:
+    """Put a paper on the chat's reading list: /save 3 or /save 2402.01295 (any member)."""
+    chat = await get_or_create_chat(update, context)
+    if is_channel(update) and not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    found = await paper_for(
+        update, context, chat, _argument(update, context), "saved.save_usage_html"
+    )
+    if isinstance(found, Refusal):
+        await reply(update, context, found.text(chat.lang))
+        return
+    store = engine_of(context).store
+    added = await store.run(store.save_paper, chat.chat_id, found, time.time())
+    key = "saved.added_html" if added else "saved.already_html"
+    await reply(update, context, t(chat.lang, key, paper=_linked(found), id=esc(found.id)))
+
+
+async def unsave(update: Update, context: Context) -> None:
+    """Take a paper off the reading list: /unsave 3 or /unsave 2402.01295."""
+    chat = await get_or_create_chat(update, context)
+    if is_channel(update) and not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    usage = "saved.unsave_usage_html"
+    found = paper_id_for(update, context, chat, _argument(update, context), usage)
+    if isinstance(found, Refusal):
+        await reply(update, context, found.text(chat.lang))
+        return
+    store = engine_of(context).store
+    removed = await store.run(store.unsave_paper, chat.chat_id, found)
+    key = "saved.removed_html" if removed else "saved.not_saved_html"
+    await reply(update, context, t(chat.lang, key, id=esc(found)))
+
+
+async def saved(update: Update, context: Context) -> None:
+    """Show the reading list, newest first, numbered; bare numbers now expand from it."""
+    chat = await get_or_create_chat(update, context)
+    store = engine_of(context).store
+    paper_ids = store.saved_paper_ids(chat.chat_id)
+    if not paper_ids:
+        await reply(update, context, t(chat.lang, "saved.empty_html"))
+        return
+    store.put_saved_view(chat.chat_id, paper_ids)
+    await _send_saved_page(update, context, chat, paper_ids, 1)
+
+
+async def saved_page_button(update: Update, context: Context) -> None:
+    """Send the page of the reading list a "More" button under /saved asks for."""
+    button = await pressed(update, context, SavedPageButton)
+    if button is None:
+        return
+    chat, store = await get_or_create_chat(update, context), engine_of(context).store
+    paper_ids = store.saved_view(chat.chat_id) or store.saved_paper_ids(chat.chat_id)
+    if not 1 <= button.page <= len(saved_pages(len(paper_ids), chat.limit)) or not paper_ids:
+        await expired_button(update, context)
+        return
+    assert update.callback_query is not None, "registered for callback queries"
+    await update.callback_query.answer()
+    store.put_saved_view(chat.chat_id, paper_ids)
+    await _send_saved_page(update, context, chat, paper_ids, button.page)
+
+
+async def _send_saved_page(
+    update: Update, context: Context, chat: Chat, paper_ids: list[str], page: int
+) -> None:
+    """One page of the list in messages, a remove button per entry under the message it is in
+    and "More" under the last message when a page follows."""
+    engine = engine_of(context)
+    # A saved paper is never pruned; its id alone stands in should one be missing anyway.
+    papers = [engine.store.get_paper(i) or Paper(i, 1, i, "") for i in paper_ids]
+    parts = render_saved_page(papers, page, chat.limit, chat.lang)
+    more = page < len(saved_pages(len(papers), chat.limit))
+    for index, part in enumerate(parts):
+        if index:
+            await asyncio.sleep(engine.settings.chat_interval)
+        numbers = [int(n) for n in ENTRY_NUMBER.findall(part)]
+        last = index == len(parts) - 1
+        markup = _saved_keyboard(chat.lang, papers, numbers, page + 1 if last and more else None)
+        sent = await send_html(
+            context.bot, engine, chat.chat_id, part, markup, thread_id=thread_of(update)
+        )
+        if sent is None:
+            return
+
+
+def _saved_keyboard(
+    lang: str, papers: list[Paper], numbers: list[int], next_page: int | None
+) -> InlineKeyboardMarkup | None:
+    buttons = [
+        InlineKeyboardButton(
+            t(lang, "saved.remove_button", number=n), callback_data=unsave_data(papers[n - 1].id)
+        )
+        for n in numbers
+    ]
+    rows = [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
+    if next_page is not None:
+        more = InlineKeyboardButton(
+            t(lang, "digest.more_button"), callback_data=saved_page_data(next_page)
+        )
+        rows.append([more])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+async def save_button(update: Update, context: Context) -> None:
+    """⭐ under an expanded paper: save it, or take it off when saved; the button shows which."""
+    button = await pressed(update, context, SaveButton)
+    if button is None:
+        return
+    if is_channel(update) and not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat, store = await get_or_create_chat(update, context), engine_of(context).store
+    if store.get_paper(button.paper_id) is None:  # pruned since it was shown
+        await expired_button(update, context)
+        return
+    at = time.time()  # when it was saved, on the wall clock: the list is newest first
+    is_saved = await store.run(store.toggle_saved, chat.chat_id, button.paper_id, at)
+    query = update.callback_query
+    assert query is not None, "registered for callback queries"
+    data = save_data(button.paper_id)
+    try:
+        await _relabel(update, lambda b: b.callback_data == data, save_label(is_saved))
+    finally:
+        toast = "saved.toast_saved" if is_saved else "saved.toast_removed"
+        await query.answer(t(chat.lang, toast))
+
+
+async def unsave_button(update: Update, context: Context) -> None:
+    """A remove button under /saved: take the paper off; its button goes."""
+    button = await pressed(update, context, UnsaveButton)
+    if button is None:
+        return
+    if is_channel(update) and not await may_change(update, context):
+        await refuse_change(update, context)
+        return
+    chat, store = await get_or_create_chat(update, context), engine_of(context).store
+    removed = await store.run(store.unsave_paper, chat.chat_id, button.paper_id)
+    query = update.callback_query
+    assert query is not None, "registered for callback queries"
+    data = unsave_data(button.paper_id)
+    try:
+        await _relabel(update, lambda b: b.callback_data == data, None)
+    finally:
+        toast = "saved.toast_removed" if removed else "saved.toast_gone"
+        await query.answer(t(chat.lang, toast))
+
+
+async def _relabel(
+    update: Update, match: Callable[[InlineKeyboardButton], bool], label: str | None
+) -> None:
+    """Edit the buttons of the pressed message: the matching one gets `label` (None: it goes)."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    markup = getattr(message, "reply_markup", None)
+    if query is None or not isinstance(markup, InlineKeyboardMarkup):
+        return
+    rows = []
+    for row in markup.inline_keyboard:
+        kept = [b for b in (_relabelled(b, match, label) for b in row) if b is not None]
+        if kept:
+            rows.append(kept)
+    new = InlineKeyboardMarkup(rows)
+    if new != markup:
+        await query.edit_message_reply_markup(new)
+
+
+def _relabelled(
+    button: InlineKeyboardButton, match: Callable[[InlineKeyboardButton], bool], label: str | None
+) -> InlineKeyboardButton | None:
+    if not match(button):
+        return button
+    return InlineKeyboardButton(label, callback_data=button.callback_data) if label else None
+
+
+async def bib(update: Update, context: Context) -> None:
+    """Reply with a paper's BibTeX entry: /bib 3 or /bib 2402.01295."""
+    chat = await get_or_create_chat(update, context)
+    found = await paper_for(
+        update, context, chat, _argument(update, context), "saved.bib_usage_html"
+    )
+    if isinstance(found, Refusal):
+        await reply(update, context, found.text(chat.lang))
+        return
+    entry = await asyncio.to_thread(bibtex_entry, found)
+    await reply(update, context, f"<pre>{esc(entry.strip())}</pre>")
+
+
+async def export_bib(update: Update, context: Context) -> None:
+    """/export bib: the whole reading list as a .bib file."""
+    chat = await get_or_create_chat(update, context)
+    engine = engine_of(context)
+    stored = [engine.store.get_paper(i) for i in engine.store.saved_paper_ids(chat.chat_id)]
+    papers = [paper for paper in stored if paper is not None]
+    if not papers:
+        await reply(update, context, t(chat.lang, "saved.empty_html"))
+        return
+    document = (await asyncio.to_thread(bibtex_document, papers)).encode("utf-8")
+    caption = t(chat.lang, "saved.export_caption", count=len(papers))
+    thread = thread_of(update)
+    await send_document(context.bot, engine, chat.chat_id, document, BIB_FILENAME, caption, thread)
