@@ -27,7 +27,7 @@ from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
-from handlers import admin, membership, reading, subscriptions
+from handlers import admin, learning, membership, reading, subscriptions
 from handlers import settings as chat_settings
 from handlers.common import expired_button
 
@@ -48,6 +48,9 @@ COMMANDS = [
     ("pause", "stop the daily digest"),
     ("resume", "restart the daily digest"),
     ("export", "the latest digest as a Markdown file"),
+    ("interests", "what you care about, in your words: /interests protein folding"),
+    ("like", "more papers like this one: /like 3"),
+    ("dislike", "fewer papers like this one: /dislike 3"),
     ("settings", "everything about this chat"),
     ("help", "how to use the bot"),
 ]
@@ -96,6 +99,9 @@ def add_handlers(app: App) -> None:
         "resume": chat_settings.resume,
         "settings": chat_settings.show_settings,
         "stats": admin.stats,
+        "interests": learning.interests,
+        "like": learning.like,
+        "dislike": learning.dislike,
     }
     new_message = filters.UpdateType.MESSAGE  # an edited old command must not run again
     for names, callback in commands.items():
@@ -104,6 +110,7 @@ def add_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(reading.page_button, pattern=r"^pg:"))
     app.add_handler(CallbackQueryHandler(subscriptions.remove_button, pattern=r"^rm:"))
     app.add_handler(CallbackQueryHandler(chat_settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(learning.vote_button, pattern=r"^v:"))
     # Last of the buttons: any other data (an old bot's, a forged one) is answered as expired.
     app.add_handler(CallbackQueryHandler(expired_button))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -12,6 +12,7 @@ import httpx
 
 from bot.config import Settings
 from bot.fetch import ArxivClient
+from bot.learn import RankCache
 from bot.llm import LLMSummarizer
 from bot.store import Store
 from bot.summarize import SummaryService
@@ -33,6 +34,8 @@ class Engine:
     chat_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
+    # the TF-IDF index and embeddings of a day's papers, shared by every chat's ranking
+    ranking: RankCache = field(default_factory=RankCache)
 
 
 def make_summary_service(

@@ -11,7 +11,14 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
-from bot.deliver import page_count, paper_keyboard, send_document, send_html, send_page
+from bot.deliver import (
+    PaperMarks,
+    page_count,
+    paper_keyboard,
+    send_document,
+    send_html,
+    send_page,
+)
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
@@ -145,9 +152,8 @@ async def _expand(
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
     shown = entries[0].paper
-    await _send_parts(
-        context, engine, chat, render_paper(entries[0], chat.lang), paper_keyboard(shown.id)
-    )
+    markup = paper_keyboard(shown.id, _marks(engine, chat, shown.id))
+    await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup)
 
 
 async def _expand_id(
@@ -160,9 +166,16 @@ async def _expand_id(
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
     entry = Entry(0, found, summaries[found.key])
-    await _send_parts(
-        context, engine, chat, render_paper(entry, chat.lang), paper_keyboard(found.id)
-    )
+    markup = paper_keyboard(found.id, _marks(engine, chat, found.id))
+    await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup)
+
+
+def _marks(engine: Engine, chat: Chat, paper_id: str) -> PaperMarks:
+    """In a group the 👍 / 👎 buttons show how many members pressed them."""
+    if not chat.is_group:
+        return PaperMarks()
+    tally = engine.store.vote_tally(chat.chat_id, paper_id)
+    return PaperMarks(tally.up, tally.down, show_counts=True)
 
 
 async def _look_up(engine: Engine, paper_id: str) -> Paper | str:
