@@ -111,14 +111,14 @@ class RankCache:
     """What every chat's ranking shares, kept on the Engine: indexes and embeddings by day set."""
 
     indexes: dict[tuple[str, ...], asyncio.Task[PaperIndex]] = field(default_factory=dict)
-    spaces: dict[tuple[str, ...], EmbeddingSpace] = field(default_factory=dict)
+    spaces: dict[tuple[str, ...], asyncio.Task[EmbeddingSpace]] = field(default_factory=dict)
     embed_failed_at: float = -EMBED_RETRY_SECONDS
 
     async def index(self, store: Store, days: tuple[str, ...]) -> PaperIndex:
         """The TF-IDF index of every stored paper of `days`, built once (in a thread)."""
         if days not in self.indexes:
             self.indexes[days] = asyncio.ensure_future(asyncio.to_thread(_build, store, days))
-            for old in list(self.indexes)[:-INDEXES_KEPT]:
+            for old in list(self.indexes)[:-INDEXES_KEPT]:  # the oldest day sets go
                 self.indexes.pop(old)
                 self.spaces.pop(old, None)
         return await self.indexes[days]
@@ -162,18 +162,26 @@ async def _space(
         batch_size=settings.embed_batch_size,
         timeout=settings.embed_timeout,
     )
+    task = cache.spaces.get(days)
+    if task is None:  # one embedding of the day per day set, whichever chat asks first
+        task = asyncio.ensure_future(_day_space(engine, client, index))
+        cache.spaces[days] = task
     try:
-        space = cache.spaces.get(days)
-        if space is None:
-            texts = {paper_key(client.model, p): paper_text(p) for p in index.papers}
-            space = EmbeddingSpace(index, client.model, await _vectors(engine, client, texts))
-            cache.spaces[days] = space
+        space = await task
         await _add_signal(engine, client, space, signal)
     except EmbedError as error:
+        if task.done() and task.exception() is not None:
+            cache.spaces.pop(days, None)  # asked again once the pause is over
         cache.embed_failed_at = time.monotonic()
         log.warning("%s; ranking with the offline TF-IDF ranker instead", error)
         return None
     return space
+
+
+async def _day_space(engine: Engine, client: EmbeddingClient, index: PaperIndex) -> EmbeddingSpace:
+    """The day's papers embedded (or read from the store), each once."""
+    texts = {paper_key(client.model, p): paper_text(p) for p in index.papers}
+    return EmbeddingSpace(index, client.model, await _vectors(engine, client, texts))
 
 
 async def _add_signal(
