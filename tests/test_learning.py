@@ -139,6 +139,14 @@ async def test_a_group_members_vote_counts_and_a_second_tap_withdraws_it(
     assert again["text"] == "Vote withdrawn."
     assert ("👍 1", data) in buttons(shown(harness, GROUP, expanded["message_id"]))
     assert harness.engine.store.chat_votes(GROUP).count == 1
+    down = vote_data(paper_id, False)
+    flip = await press(harness, GROUP, expanded["message_id"], down, user_id=GROUP_ADMIN)
+    assert flip["text"] == "👎 Noted: fewer papers like this one."
+    labels = [label for label, _ in buttons(shown(harness, GROUP, expanded["message_id"]))]
+    assert labels == ["👍", "👎 1", "⭐"]
+    again_shown = (await harness.say(GROUP, "/paper 1", expect=None, user_id=MEMBER))[-1]
+    assert [label for label, _ in buttons(again_shown)] == ["👍", "👎 1", "⭐"]
+    assert harness.engine.store.chat_votes(GROUP).disliked == (paper_id,)
     [refused] = await harness.say(GROUP, f"/interests {INTERESTS}", user_id=MEMBER)
     assert "only" in refused["plain_text"].lower() and stored(harness, GROUP).interests == ""
 
