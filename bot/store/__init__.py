@@ -202,7 +202,9 @@ class Store:
         parts = Concerns(
             self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved
         )
-        return prune(parts, keep_days, now)
+        pruned = prune(parts, keep_days, now)
+        self._write(self.vectors.prune)  # the embeddings of the papers that went
+        return pruned
 
     # votes (one row per chat, paper and user) and interests
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.store.db import Database
 
 UP, DOWN = 1, -1
+_VERSION = re.compile(r"v\d+$")
 
 
 @dataclass(frozen=True)
@@ -93,3 +95,14 @@ class Vectors:
 
     def put_many(self, vectors: Mapping[str, str]) -> None:
         self.db.put_many("vectors", dict(vectors))
+
+    def prune(self) -> int:
+        """Drop the vectors of papers the store no longer holds (retention took them)."""
+        stored = {key for (key,) in self.db.select("SELECT key FROM papers")}
+        keys = [
+            key
+            for (key,) in self.db.select("SELECT key FROM vectors WHERE key LIKE ?", ("%:paper:%",))
+        ]
+        gone = [k for k in keys if _VERSION.sub("", k.rsplit(":paper:", 1)[1]) not in stored]
+        self.db.delete_many("vectors", gone)
+        return len(gone)
