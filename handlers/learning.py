@@ -41,14 +41,15 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the chat's interests, set them from the text typed, or clear them with "off"."""
     chat = await get_or_create_chat(update, context)
     typed = args_text(update, context)
-    if not strip_invisible(typed).strip():
+    visible = " ".join(strip_invisible(typed).split())
+    if not visible:
         await reply(update, context, _interests_text(chat))
         return
     if not await may_change(update, context):
         await refuse_change(update, context)
         return
     store = engine_of(context).store
-    if typed.strip().lower() in OFF_WORDS:
+    if visible.lower() in OFF_WORDS:
         await store.run(store.set_interests, chat.chat_id, "")
         await reply(update, context, esc(t(chat.lang, "learning.interests_cleared")))
         return

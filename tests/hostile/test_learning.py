@@ -65,6 +65,7 @@ CASES = [
         ("protein " * 50).strip(),
     ),
     Case("off-when-none", "/interests off", ("Interests cleared",)),
+    Case("off-zero-width", "/interests o\u200bff\u200e", ("Interests cleared",)),
     Case("like-nothing", "/like", ("Send /like 3",)),
     Case("like-no-digest", "/like 3", ("Send /like 3",)),
     Case("like-junk", "/like ../../etc/passwd", ("Send /like 3",)),
