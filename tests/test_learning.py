@@ -263,3 +263,26 @@ async def test_every_stored_value_is_json_text_never_pickle(harness: Harness) ->
     conn.close()
     assert votes == [("1",)]
     assert json.loads(digest)["reasons"][0]["kind"] == "interest"
+
+
+def test_a_why_line_is_counted_by_the_packer_and_every_message_fits() -> None:
+    from bot.models import Paper, Summary
+    from bot.rank import Reason, reason_text
+    from bot.render import DigestHeader, Entry, render_digest_page, telegram_length
+
+    why = reason_text(Reason("liked", title="T" * 60), "zh")
+    entries = [
+        Entry(
+            n,
+            Paper(f"2411.{n:05d}", 1, "title " * 300, "a"),
+            Summary(f"k{n}", "zh", "t", "tl;dr " * 600, "a"),
+            why,
+        )
+        for n in range(1, 8)
+    ]
+    parts = render_digest_page(
+        DigestHeader("2024-11-28", ("cs.LG",), 7, interests_tip=True), entries, "zh"
+    )
+    assert all(telegram_length(part) <= 4096 for part in parts)
+    assert sum(part.count("💡 与你赞过的论文相似") for part in parts) == 7
+    assert "/interests" in parts[0]
