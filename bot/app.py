@@ -29,7 +29,7 @@ from bot.menu import command_menus
 from bot.ratelimit import FloodLimiter
 from bot.scheduler import Clock, Scheduler, utc_now
 from bot.updates import PerChatUpdateProcessor
-from handlers import admin, membership, reading, schedule, sharing, subscriptions
+from handlers import admin, learning, membership, reading, schedule, sharing, subscriptions
 from handlers import settings as chat_settings
 from handlers.common import expired_button
 
@@ -88,6 +88,9 @@ def add_handlers(app: App) -> None:
         "bib": sharing.bib,
         "frequency": schedule.frequency,
         "here": schedule.here,
+        "interests": learning.interests,
+        "like": learning.like,
+        "dislike": learning.dislike,
     }
     # New messages and channel posts; an edited old command (or post) must not run again.
     new_message = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
@@ -103,6 +106,7 @@ def add_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(sharing.save_button, pattern=r"^sv:"))
     app.add_handler(CallbackQueryHandler(sharing.unsave_button, pattern=r"^us:"))
     app.add_handler(CallbackQueryHandler(sharing.saved_page_button, pattern=r"^sp:"))
+    app.add_handler(CallbackQueryHandler(learning.vote_button, pattern=r"^v:"))
     # Last of the buttons: any other data (an old bot's, a forged one) is answered as expired.
     app.add_handler(CallbackQueryHandler(expired_button))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -7,7 +7,7 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
@@ -108,6 +108,7 @@ async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Dig
     numbers = [index + 1 for index in slices[page - 1]]
     entries = await digest_entries(engine, digest, numbers)
     header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
+    header = replace(header, interests_tip=digest.interests_tip and page == 1)
     parts = render_digest_page(header, entries, digest.lang)
     resume = page == 1 and not digest.done
     first = digest.parts_sent if resume else 0

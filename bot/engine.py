@@ -12,6 +12,7 @@ import httpx
 
 from bot.config import Settings
 from bot.fetch import ArxivClient
+from bot.learn import RankCache
 from bot.llm import LLMSummarizer
 from bot.models import Chat
 from bot.select import chat_feeds, chat_topics
@@ -100,6 +101,8 @@ class Engine:
     chat_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
+    # the TF-IDF index and embeddings of a day's papers, shared by every chat's ranking
+    ranking: RankCache = field(default_factory=RankCache)
 
     async def feeds_fetched(self, chat: Chat) -> None:
         """Return once no fetch under way or planned holds a feed this chat reads."""

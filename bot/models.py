@@ -101,6 +101,8 @@ class Chat:
     frequency: str = "daily"  # "daily" | "weekly", see bot.slots
     weekday: int = 0  # the weekly digest's day, 0 Monday ... 6 Sunday
     thread_id: int = 0  # the forum topic digests go to (message_thread_id); 0: General / none
+    interests: str = ""  # the chat's interests in its own words (/interests), they rank digests
+    interests_tip_shown: bool = False  # a digest header told it once how to set interests
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +130,9 @@ class Digest:
     message_ids: tuple[int, ...] = field(default=())  # Telegram message ids of delivered parts
     parts_sent: int = 0  # messages of the current page already delivered (crash resume)
     done: bool = False
+    # why each first-page entry ranks where it does, in reference order (bot.learn words it)
+    reasons: tuple[dict[str, Any], ...] = ()
+    interests_tip: bool = False  # its header says how to set interests (cold start, once)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

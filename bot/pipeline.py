@@ -11,8 +11,10 @@ from datetime import date, timedelta
 
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError
+from bot.learn import order_papers, reason_of
 from bot.models import Chat, Digest, Paper
 from bot.parse import parse_feed
+from bot.rank import reason_text
 from bot.render import Entry
 from bot.select import feed_queries, select_papers
 from bot.slots import is_weekly
@@ -110,16 +112,21 @@ class Candidates:
 
 
 async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
-    """Summarize, once per language, every paper some chat is due to receive."""
-    by_language: dict[str, dict[str, Paper]] = {}
+    """Summarize, once per language, every paper some chat is due to receive, best ranked
+    first: a daily LLM budget that runs out leaves the least relevant with the offline TL;DR."""
+    by_language: dict[str, dict[str, tuple[int, Paper]]] = {}
     candidates = Candidates(engine.store)
     for chat in chats:
         if chat.active and not chat.paused:
-            for paper in pending_papers(engine.store, chat, candidates):
-                by_language.setdefault(chat.lang, {})[paper.key] = paper
-    for lang, papers in by_language.items():
-        await engine.summaries.summaries(list(papers.values()), lang, retry_fallbacks=True)
-    return sum(len(papers) for papers in by_language.values())
+            pending = pending_papers(engine.store, chat, candidates)
+            queue = by_language.setdefault(chat.lang, {})
+            for position, paper in enumerate((await order_papers(engine, chat, pending)).papers):
+                if paper.key not in queue or position < queue[paper.key][0]:
+                    queue[paper.key] = (position, paper)  # its best place in any chat's digest
+    for lang, queue in by_language.items():
+        papers = [paper for _, paper in sorted(queue.values(), key=lambda item: item[0])]
+        await engine.summaries.summaries(papers, lang, retry_fallbacks=True)
+    return sum(len(queue) for queue in by_language.values())
 
 
 def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = None) -> list[Paper]:
@@ -164,10 +171,13 @@ async def make_digest(
 
 
 async def _make_digest(engine: Engine, chat: Chat, candidates: Candidates | None) -> Digest | None:
-    papers = pending_papers(engine.store, chat, candidates)
-    if not papers:
+    selected = pending_papers(engine.store, chat, candidates)
+    if not selected:
         return None
-    await engine.summaries.summaries(papers, chat.lang)
+    ordered = await order_papers(engine, chat, selected)  # the chat's ranking, if it has one
+    papers = ordered.papers
+    await engine.summaries.summaries(papers, chat.lang)  # in rank order: spend follows rank
+    tip = not ordered.has_signal and len(papers) > chat.limit and not chat.interests_tip_shown
     digest = Digest(
         chat_id=chat.chat_id,
         number=engine.store.next_digest_number(chat.chat_id),
@@ -177,11 +187,14 @@ async def _make_digest(engine: Engine, chat: Chat, candidates: Candidates | None
         lang=chat.lang,
         limit=chat.limit,
         created=time.time(),
+        reasons=ordered.reasons,
+        interests_tip=tip,
     )
     engine.store.put_digest(digest)
     current = engine.store.get_chat(chat.chat_id) or chat  # changed while summaries were made?
     newest = max(current.last_announced, digest.announced)
-    engine.store.put_chat(current.with_changes(last_announced=newest))
+    told = current.interests_tip_shown or tip
+    engine.store.put_chat(current.with_changes(last_announced=newest, interests_tip_shown=told))
     return digest
 
 
@@ -193,7 +206,17 @@ async def digest_entries(engine: Engine, digest: Digest, numbers: Iterable[int])
         if paper is not None:
             papers[number] = paper
     summaries = await engine.summaries.summaries(list(papers.values()), digest.lang)
-    return [Entry(number, paper, summaries[paper.key]) for number, paper in papers.items()]
+    return [
+        Entry(number, paper, summaries[paper.key], _why(digest, number))
+        for number, paper in papers.items()
+    ]
+
+
+def _why(digest: Digest, number: int) -> str:
+    """The 💡 line of a ranked first-page entry, in the digest's language ("" for none)."""
+    if number > len(digest.reasons):
+        return ""
+    return reason_text(reason_of(digest.reasons[number - 1]), digest.lang)
 
 
 def _day_before(iso_day: str) -> str:

@@ -39,6 +39,7 @@ class Entry:
     number: int
     paper: Paper
     summary: Summary
+    why: str = ""  # HTML: the 💡 line of a ranked entry (bot.rank.reason_text), or ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class DigestHeader:
     total: int  # papers in the whole digest, all pages
     page: int = 1
     pages: int = 1
+    interests_tip: bool = False  # a line under the header says how to set interests
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,12 @@ def header_lines(header: DigestHeader, lang: str) -> tuple[str, str]:
 
 def _header_html(header: DigestHeader, lang: str, limit: int) -> str:
     title, facts = header_lines(header, lang)
-    return f"<b>{esc(title)}</b>\n{esc(shorten(facts, limit // 2))}"
+    tip = "\n" + t(lang, "learning.interests_tip_html") if header.interests_tip else ""
+    return f"<b>{esc(title)}</b>\n{esc(shorten(facts, limit // 2))}{tip}"
 
 
 def _fit_entry(label: str, title: str, tldr: str, limit: int) -> tuple[str, str]:
-    """Title and TL;DR shortened at word boundaries until the entry fits one message."""
+    """Title and TL;DR shortened at word boundaries until the entry fits `limit` units."""
     if utf16_len(f"{label} {title}\n{tldr}") <= limit:
         return title, tldr
     title = shorten(title, limit // 4)
@@ -163,10 +166,13 @@ def _entry_html(entry: Entry, limit: int) -> str:
     """`[N] <linked English title>` and, below it, the TL;DR in the chat's language."""
     label = f"[{entry.number}]"
     title, tldr = _one_line(plain_markup(entry.paper.title)), plain_markup(entry.summary.tldr)
-    title, tldr = _fit_entry(label, title, tldr.strip(), limit)
+    why = entry.why if telegram_length(entry.why) <= limit // 4 else ""
+    room = limit - (telegram_length(why) + 1 if why else 0)
+    title, tldr = _fit_entry(label, title, tldr.strip(), room)
     url = html.escape(entry.paper.abs_url, quote=True)
     link = f'<b>{label}</b> <a href="{url}">{esc(title)}</a>'
-    return f"{link}\n{esc(tldr)}" if tldr else link
+    text = f"{link}\n{esc(tldr)}" if tldr else link
+    return f"{text}\n{why}" if why else text
 
 
 def render_digest_page(

@@ -11,7 +11,13 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
-from bot.deliver import page_count, paper_keyboard, send_document, send_html, send_page
+from bot.deliver import (
+    page_count,
+    paper_keyboard,
+    send_document,
+    send_html,
+    send_page,
+)
 from bot.engine import Engine
 from bot.i18n import t
 from bot.markdown import render_markdown
@@ -145,7 +151,7 @@ async def _expand(
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
     shown = entries[0].paper
-    markup = paper_keyboard(shown.id, paper_marks(engine, chat.chat_id, shown.id))
+    markup = paper_keyboard(shown.id, paper_marks(engine, chat, shown.id))
     await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup, update)
 
 
@@ -163,7 +169,7 @@ async def _expand_id(
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
     entry = Entry(number, found, summaries[found.key])
-    markup = paper_keyboard(found.id, paper_marks(engine, chat.chat_id, found.id))
+    markup = paper_keyboard(found.id, paper_marks(engine, chat, found.id))
     await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup, update)
 
 

@@ -97,6 +97,11 @@ async def look_up(engine: Engine, paper_id: str) -> Paper | str:
     return papers[0] if papers else "reading.unknown_id"
 
 
-def paper_marks(engine: Engine, chat_id: int, paper_id: str) -> PaperMarks:
-    """What the buttons under an expanded paper show for this chat (its ⭐ state)."""
-    return PaperMarks(saved=engine.store.is_saved(chat_id, paper_id))
+def paper_marks(engine: Engine, chat: Chat, paper_id: str) -> PaperMarks:
+    """What the buttons under an expanded paper show for this chat: its ⭐ state and, in a
+    group, how many members pressed 👍 and 👎."""
+    saved = engine.store.is_saved(chat.chat_id, paper_id)
+    if not chat.is_group:
+        return PaperMarks(saved=saved)
+    tally = engine.store.vote_tally(chat.chat_id, paper_id)
+    return PaperMarks(tally.up, tally.down, saved, show_counts=True)

@@ -228,7 +228,7 @@ async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused
 
 
 def render_settings(
-    chat: Chat, now: datetime, llm_enabled: bool
+    chat: Chat, now: datetime, llm_enabled: bool, votes: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The /settings screen: every setting of the chat, with toggle buttons."""
     lang, values = chat.lang, _values(chat, now)
@@ -247,6 +247,8 @@ def render_settings(
             if chat.include_replacements
             else "settings.replacements_off",
         ),
+        _interests_line(chat),
+        t(lang, "learning.settings_votes", count=votes),
     ]
     lines += ["", t(lang, "settings.change")]
     if not llm_enabled:
@@ -286,11 +288,22 @@ def toggled(chat: Chat, name: str) -> dict[str, Any]:
     return {field: not getattr(chat, field)}
 
 
+def _interests_line(chat: Chat) -> str:
+    """The /settings line of the chat's interests (quoted back cut, like any input)."""
+    if not chat.interests:
+        return t(chat.lang, "learning.settings_no_interests")
+    return t(chat.lang, "learning.settings_interests_html", interests=echo(chat.interests))
+
+
+def _vote_count(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> int:
+    return engine_of(context).store.chat_votes(chat.chat_id).count
+
+
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show every setting of this chat on one screen, with toggle buttons (anyone may look)."""
     chat = chat_or_default(update, context)
     llm = engine_of(context).settings.llm_enabled
-    text, markup = render_settings(chat, clock_now(context), llm)
+    text, markup = render_settings(chat, clock_now(context), llm, _vote_count(context, chat))
     await reply(update, context, text, markup)
 
 
@@ -304,6 +317,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     chat = await _change(update, context, **toggled(chat, button.name))
     llm = engine_of(context).settings.llm_enabled
     try:
-        await edit(query, *render_settings(chat, clock_now(context), llm))
+        votes = _vote_count(context, chat)
+        await edit(query, *render_settings(chat, clock_now(context), llm, votes))
     finally:
         await query.answer(t(chat.lang, "settings.saved"))

@@ -8,6 +8,7 @@ pytest_plugins = (
     "tests.fakes.llm_server",
     "tests.fakes.feed_server",
     "tests.fakes.bot_api",
+    "tests.fakes.embed_server",
     "tests.harness",
 )
 

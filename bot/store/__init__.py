@@ -15,12 +15,13 @@ from bot.store.chats import Chats, Counters, Feeds
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
 from bot.store.papers import Papers, Summaries
-from bot.store.reserved import Saved, Votes
+from bot.store.reserved import Saved
 from bot.store.retention import Concerns, Pruned, prune
 from bot.store.schema import SCHEMA_VERSION, TABLES, upgrade
 from bot.store.views import Views
+from bot.store.votes import ChatVotes, Tally, Vectors, Votes
 
-__all__ = ["FILENAME", "SCHEMA_VERSION", "TABLES", "Pruned", "Store"]
+__all__ = ["FILENAME", "SCHEMA_VERSION", "TABLES", "ChatVotes", "Pruned", "Store", "Tally"]
 
 FILENAME = "arxiv-digest.sqlite"
 P = ParamSpec("P")
@@ -55,6 +56,7 @@ class Store:
         self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
         self.votes, self.saved = Votes(self.db), Saved(self.db)
         self.views = Views(self.db)
+        self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.embed)
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a store call (or any function of store calls) in a worker thread."""
@@ -149,6 +151,7 @@ class Store:
             self.digests.move(old_id, new_id)
             self.deliveries.move(old_id, new_id)
             self.saved.move(old_id, new_id)
+            self.votes.move(old_id, new_id)
             return True
 
     # digests, their message index and undelivered list, and the papers sent
@@ -203,7 +206,9 @@ class Store:
         parts = Concerns(
             self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved
         )
-        return prune(parts, keep_days, now)
+        pruned = prune(parts, keep_days, now)
+        self._write(self.vectors.prune)  # the embeddings of the papers that went
+        return pruned
 
     # the reading list (saved papers) and what /saved numbered
 
@@ -240,3 +245,34 @@ class Store:
     def saved_view(self, chat_id: int) -> list[str] | None:
         """The reading list as last numbered, when it is the chat's latest view; else None."""
         return self._read(self.views.get, chat_id)
+
+    # votes (one row per chat, paper and user) and interests
+
+    def press_vote(self, chat_id: int, paper_id: str, user_id: int, value: int) -> Tally:
+        """A 👍 (1) or 👎 (-1) of one user; the same again withdraws it. One commit."""
+        return self._write(self.votes.press, chat_id, paper_id, user_id, value)
+
+    def vote_tally(self, chat_id: int, paper_id: str, user_id: int = 0) -> Tally:
+        return self._read(self.votes.tally, chat_id, paper_id, user_id)
+
+    def chat_votes(self, chat_id: int) -> ChatVotes:
+        """The papers the chat's members like and dislike, all votes together."""
+        return self._read(self.votes.of_chat, chat_id)
+
+    def set_interests(self, chat_id: int, interests: str) -> Chat | None:
+        """Store the chat's interests ("" clears them); None when the chat is unknown."""
+        with self.db.step():
+            chat = self.chats.get(chat_id)
+            if chat is None:
+                return None
+            chat = chat.with_changes(interests=interests)
+            self.chats.put(chat)
+            return chat
+
+    # embeddings (bot.embed's VectorCache is `self.vectors`; these take the lock)
+
+    def get_vectors(self, keys: Sequence[str]) -> dict[str, str]:
+        return self._read(self.vectors.get_many, keys)
+
+    def put_vectors(self, vectors: dict[str, str]) -> None:
+        self._write(self.vectors.put_many, vectors)

@@ -1,15 +1,8 @@
-"""Room for votes and saved papers: their tables exist, later versions fill them."""
+"""Room for saved papers: the table exists, a later version fills it (votes: bot/store/votes.py)."""
 
 from __future__ import annotations
 
 from bot.store.db import Database
-
-
-class Votes:
-    """Table `votes`: "chat:digest number:paper id" -> a chat's vote on one entry (reserved)."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
 
 
 class Saved:

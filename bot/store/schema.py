@@ -1,6 +1,6 @@
 """The file's tables, its schema version (table `meta`) and the migrations that bring it up to date.
 
-Schema 1 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JSON text):
+Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JSON text):
 
 | table | key | value |
 | --- | --- | --- |
@@ -16,13 +16,15 @@ Schema 1 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | undelivered | "chat:number" | [chat, number] of a digest whose delivery has not finished |
 | sent | "chat:paper id" | ISO day of the digest that sent the paper to the chat |
 | counters | counter name | an int |
-| votes | "chat:number:paper id" (reserved) | a vote, filled by a later version |
+| votes | "chat:paper id:user" | 1 (👍) or -1 (👎), one row per vote |
 | saved | "chat:paper id" | when the chat saved the paper (unix time) |
 | views | chat id | the paper ids `/saved` numbered, while that list is the chat's latest view |
+| vectors | "model:paper:key", "model:text:hash" | an embedding, base64 of float32 (bot.embed) |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",
-"undelivered"); `migrate_v0` moves them to their own tables in one transaction.
+"undelivered"); `migrate_v0` moves them to their own tables in one transaction. Schema 1 had no
+`vectors` table and reserved `votes` (never written): going to 2 only records the version.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 from bot.errors import DigestError
 from bot.store.db import Database
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLES = (
     "meta",
     "papers",
@@ -49,6 +51,7 @@ TABLES = (
     "votes",
     "saved",
     "views",
+    "vectors",
 )
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
 
@@ -59,6 +62,9 @@ def upgrade(db: Database) -> None:
     if version is None:
         with db.step():
             migrate_v0(db)
+            db["meta"]["schema"] = SCHEMA_VERSION
+    elif int(version) < SCHEMA_VERSION:
+        with db.step():  # schema 1 -> 2: new tables only, which opening the file created
             db["meta"]["schema"] = SCHEMA_VERSION
     elif int(version) > SCHEMA_VERSION:
         raise DigestError(

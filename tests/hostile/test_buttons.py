@@ -58,6 +58,15 @@ PRESSES = [
     Press("random-bytes", random.Random(7).randbytes(64).decode("latin-1")),
     Press("group-member-unknown-setting", "set:evil", chat=GROUP, user=MEMBER),
     Press("group-member-bad-remove", "rm:zz", chat=GROUP, user=MEMBER),
+    Press("vote-empty", "v:"),
+    Press("vote-no-id", "v:+:"),
+    Press("vote-bad-sign", "v:*:2402.01295"),
+    Press("vote-letters", "v:+:abc"),
+    Press("vote-versioned-id", "v:+:2402.01295v2"),
+    Press("vote-path", "v:-:../../etc/passwd"),
+    Press("vote-html", "v:+:<b>2402.01295</b>"),
+    Press("vote-extra", "v:+:2402.01295:1"),
+    Press("group-member-bad-vote", "v:+:x", chat=GROUP, user=MEMBER),
 ]
 
 
@@ -104,4 +113,4 @@ async def test_a_remove_button_of_a_topic_already_gone_says_so(harness: Harness)
 
 def test_the_table_holds_every_prefix() -> None:
     prefixes = {press.data.split(":")[0] + ":" for press in PRESSES if ":" in press.data}
-    assert {"p:", "pg:", "rm:", "set:"} <= prefixes
+    assert {"p:", "pg:", "rm:", "set:", "v:"} <= prefixes

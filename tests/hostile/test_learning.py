@@ -1,0 +1,98 @@
+"""Hostile /interests, /like and /dislike input, through the real Application: a short reply
+that fits, quoted input cut, what is stored as the reply says, and no traceback."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pytest
+
+from bot.learn import INTERESTS_LIMIT
+from bot.textcut import telegram_length, utf16_len
+from tests.conftest import ARXIV
+from tests.harness import Harness
+
+EMPTY_FEED = ARXIV / "rss2-empty-test-archive-2024-11-28.xml"
+USER = 603
+SHORT = 600  # UTF-16 units: every reply here is a few lines
+
+
+@dataclass(frozen=True)
+class Case:
+    """What is typed, what the reply says, and the interests stored after."""
+
+    name: str
+    typed: str
+    shows: tuple[str, ...]
+    interests: str = ""
+
+
+CASES = [
+    Case("empty", "/interests", ("no interests yet", f"at most {INTERESTS_LIMIT} characters")),
+    Case("spaces", "/interests     ", ("no interests yet",)),
+    Case("zero-width-only", "/interests \u200b\u200d\ufeff", ("no interests yet",)),
+    Case(
+        "huge",
+        "/interests " + "x" * 5000,
+        ("5000 characters", f"at most {INTERESTS_LIMIT}", "x" * 40 + "…"),
+    ),
+    Case("just-over", "/interests " + "a " * 250 + "b", (f"at most {INTERESTS_LIMIT}",)),
+    Case("binary-controls", "/interests \x7f\x00\x01\x02\x03", ("no interests yet",)),
+    Case("binary-elf", "/interests \x7fELF\x02\x01\x01\x00", ("Interests: ELF",), "ELF"),
+    Case("binary-symbols", "/interests \x7f\x02 ¤¶§ \x00 ±", ("holds no words",)),
+    Case("digits-only", "/interests 123 456 !!!", ("holds no words", "123 456 !!!")),
+    Case(
+        "rtl", "/interests \u202egraph neural\u202c", ("Interests: graph neural",), "graph neural"
+    ),
+    Case("zero-width-inside", "/interests gra\u200bph", ("Interests: graph",), "graph"),
+    Case(
+        "html",
+        "/interests <b>diffusion</b> & <script>",
+        ("Interests: <b>diffusion</b> & <script>",),
+        "<b>diffusion</b> & <script>",
+    ),
+    Case(
+        "chinese",
+        "/interests 图神经网络 graph",
+        ("Interests: 图神经网络 graph",),
+        "图神经网络 graph",
+    ),
+    Case(
+        "long-echo-cut",
+        "/interests " + "protein " * 50,
+        ("Interests: protein", "…"),
+        ("protein " * 50).strip(),
+    ),
+    Case("off-when-none", "/interests off", ("Interests cleared",)),
+    Case("off-zero-width", "/interests o\u200bff\u200e", ("Interests cleared",)),
+    Case("like-nothing", "/like", ("Send /like 3",)),
+    Case("like-no-digest", "/like 3", ("Send /like 3",)),
+    Case("like-junk", "/like ../../etc/passwd", ("Send /like 3",)),
+    Case("dislike-html", "/dislike <b>1</b>", ("Send /like 3",)),
+    Case("dislike-huge", "/dislike " + "9" * 5000, ("Send /like 3",)),
+]
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR and r.exc_info]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+async def test_hostile_learning_input_gets_a_short_reply_and_stores_what_it_says(
+    harness: Harness, caplog: pytest.LogCaptureFixture, case: Case
+) -> None:
+    harness.feeds.default_feed = EMPTY_FEED.read_bytes()
+    await harness.start()
+    await harness.say(USER, "/start")
+    answers = await harness.say(USER, case.typed, expect=None)
+    assert len(answers) == 1, [a["plain_text"] for a in answers]
+    shown = answers[0]["plain_text"]
+    for words in case.shows:
+        assert words in shown, shown
+    assert utf16_len(shown) <= SHORT and telegram_length(answers[0]["text"]) <= SHORT
+    chat = harness.engine.store.get_chat(USER)
+    assert chat is not None and chat.interests == case.interests
+    assert harness.engine.store.chat_votes(USER).count == 0
+    assert harness.api.rejections == []
+    assert tracebacks(caplog) == []
