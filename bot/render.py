@@ -14,6 +14,7 @@ from bot.textcut import cut, shorten, telegram_length, utf16_len
 __all__ = [
     "MESSAGE_LIMIT",
     "DigestHeader",
+    "DigestPart",
     "Entry",
     "Segment",
     "abstracts",
@@ -21,6 +22,7 @@ __all__ = [
     "pack",
     "page_slices",
     "render_digest_page",
+    "render_digest_parts",
     "render_empty",
     "render_paper",
     "telegram_length",
@@ -105,21 +107,42 @@ def pack(segments: Iterable[Segment], limit: int = MESSAGE_LIMIT) -> list[str]:
     too long for that is split at a paragraph, sentence or word boundary, each part closed
     and reopened in its tags, so every message is valid HTML on its own.
     """
+    return [text for text, _ in _pack_numbered(((s, None) for s in segments), limit)]
+
+
+def _pack_numbered(
+    segments: Iterable[tuple[Segment, int | None]], limit: int
+) -> list[tuple[str, list[int]]]:
+    """`pack`, with the numbers given alongside the segments collected per message.
+
+    Lengths add up piece by piece (each piece is whole HTML), so a message is measured once.
+    """
     messages: list[str] = []
-    current = ""
-    for segment in segments:
+    numbers: list[list[int]] = []
+    current, used, held = "", 0, []
+    for segment, number in segments:
         whole = segment.lead + segment.open + esc(segment.text) + segment.close
-        if telegram_length(_join(current, segment.sep, whole)) <= limit:
-            current = _join(current, segment.sep, whole)
+        size = telegram_length(whole) + (telegram_length(segment.sep) if current else 0)
+        if used + size <= limit:
+            current, used = _join(current, segment.sep, whole), used + size
         elif not segment.text:
             if current:
                 messages.append(current)
-            current = whole
+                numbers.append(held)
+            current, used, held = whole, telegram_length(whole), []
         else:
+            before = len(messages)
             current = _spread(segment, current, messages, limit)
+            if len(messages) > before:  # the first full one holds what was open before
+                numbers += [held] + [[] for _ in range(len(messages) - before - 1)]
+                held = []
+            used = telegram_length(current)
+        if number is not None:
+            held.append(number)
     if current:
         messages.append(current)
-    return messages
+        numbers.append(held)
+    return list(zip(messages, numbers, strict=True))
 
 
 def page_slices(total: int, limit: int) -> list[range]:
@@ -169,14 +192,33 @@ def _entry_html(entry: Entry, limit: int) -> str:
     return f"{link}\n{esc(tldr)}" if tldr else link
 
 
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a digest page: its HTML and the reference numbers of the entries in it."""
+
+    text: str
+    numbers: tuple[int, ...]
+
+
 def render_digest_page(
     header: DigestHeader, entries: Sequence[Entry], lang: str, limit: int = MESSAGE_LIMIT
 ) -> list[str]:
     """The messages of one digest page: the header, then the entries, split only between them."""
-    segments = [Segment(lead=_header_html(header, lang, limit))]
-    segments += [Segment(lead=_entry_html(entry, limit), sep="\n\n") for entry in entries]
+    return [part.text for part in render_digest_parts(header, entries, lang, limit)]
+
+
+def render_digest_parts(
+    header: DigestHeader, entries: Sequence[Entry], lang: str, limit: int = MESSAGE_LIMIT
+) -> list[DigestPart]:
+    """`render_digest_page`, each message with the numbers of the entries it holds."""
+    segments: list[tuple[Segment, int | None]] = [
+        (Segment(lead=_header_html(header, lang, limit)), None)
+    ]
+    segments += [
+        (Segment(lead=_entry_html(entry, limit), sep="\n\n"), entry.number) for entry in entries
+    ]
     if not entries:
-        segments.append(Segment(text=t(lang, "digest.no_papers"), sep="\n\n"))
+        segments.append((Segment(text=t(lang, "digest.no_papers"), sep="\n\n"), None))
     elif header.page < header.pages:
         more = t(
             lang,
@@ -185,8 +227,8 @@ def render_digest_page(
             last=entries[-1].number,
             total=header.total,
         )
-        segments.append(Segment(text=more, open="<i>", close="</i>", sep="\n\n"))
-    return pack(segments, limit)
+        segments.append((Segment(text=more, open="<i>", close="</i>", sep="\n\n"), None))
+    return [DigestPart(text, tuple(numbers)) for text, numbers in _pack_numbered(segments, limit)]
 
 
 def _authors(authors: Sequence[str], lang: str) -> str:

@@ -149,7 +149,7 @@ class SummaryService:
         unique: dict[str, Paper] = {}
         for paper in papers:
             unique.setdefault(paper.key, paper)
-        stored = self._store.get_summaries(list(unique), lang)
+        stored = await asyncio.to_thread(self._store.get_summaries, list(unique), lang)
         for paper in unique.values():
             cached = stored.get(paper.key)
             retry = cached is not None and cached.is_fallback and retry_fallbacks
@@ -174,13 +174,13 @@ class SummaryService:
     async def _compute(self, paper: Paper, lang: str) -> Summary:
         async with self._semaphore:
             summary = await self._llm_or_offline(paper, lang)
-        self._store.put_summaries([summary])
+        await asyncio.to_thread(self._store.put_summaries, [summary])
         return summary
 
     async def _llm_or_offline(self, paper: Paper, lang: str) -> Summary:
         if self._llm is None:
             return offline_summary(paper, lang)
-        cached = self._store.get_summary(paper.key, lang)
+        cached = await asyncio.to_thread(self._store.get_summary, paper.key, lang)
         if cached is not None and not cached.is_fallback:  # made while this one waited
             return cached
         try:

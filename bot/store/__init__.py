@@ -90,6 +90,10 @@ class Store:
     def get_paper(self, paper_id: str) -> Paper | None:
         return self._read(self.papers.get, paper_id)
 
+    def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
+        """The stored papers of these ids, by id, in one query per few hundred."""
+        return self._read(self.papers.get_many, paper_ids)
+
     def announced_since(self, after_iso: str) -> list[Paper]:
         """Papers announced on days after `after_iso`, newest day first, feed order within a day."""
         return self._read(self.papers.announced_since, after_iso)
@@ -158,6 +162,15 @@ class Store:
         with self.db.step():
             before = self.digests.put(digest)
             self.deliveries.record(digest, before)
+
+    def add_digest(self, digest: Digest, chat: Chat) -> None:
+        """A new digest and its chat's `last_announced` (the chat as stored, else `chat`): one
+        commit, so a settings change made meanwhile is kept."""
+        with self.db.step():
+            self.put_digest(digest)
+            current = self.chats.get(chat.chat_id) or chat
+            newest = max(current.last_announced, digest.announced)
+            self.chats.put(current.with_changes(last_announced=newest))
 
     def get_digest(self, chat_id: int, number: int) -> Digest | None:
         return self._read(self.digests.get, chat_id, number)
