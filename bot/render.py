@@ -119,7 +119,8 @@ def _pack_numbered(
     """
     messages: list[str] = []
     numbers: list[list[int]] = []
-    current, used, held = "", 0, []
+    current, used = "", 0
+    held: list[int] = []
     for segment, number in segments:
         whole = segment.lead + segment.open + esc(segment.text) + segment.close
         size = telegram_length(whole) + (telegram_length(segment.sep) if current else 0)
