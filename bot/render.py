@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.clean import plain_markup
 from bot.i18n import is_english, t
@@ -175,22 +176,30 @@ def _header_html(header: DigestHeader, lang: str, limit: int) -> str:
     return f"<b>{esc(title)}</b>\n{esc(shorten(facts, limit // 2))}"
 
 
-def _fit_entry(label: str, title: str, tldr: str, limit: int) -> tuple[str, str]:
+def _fit_entry(label_units: int, title: str, tldr: str, limit: int) -> tuple[str, str]:
     """Title and TL;DR shortened at word boundaries until the entry fits one message."""
-    if utf16_len(f"{label} {title}\n{tldr}") <= limit:
+    if label_units + 1 + utf16_len(title) + 1 + utf16_len(tldr) <= limit:
         return title, tldr
     title = shorten(title, limit // 4)
-    return title, shorten(tldr, limit - utf16_len(f"{label} {title}\n"))
+    return title, shorten(tldr, limit - label_units - utf16_len(title) - 2)
+
+
+@lru_cache(maxsize=16384)
+def _entry_texts(title: str, tldr: str, label_units: int, limit: int) -> tuple[str, str]:
+    """An entry's title (one line) and TL;DR, plain, fitted, escaped; cached, since many
+    chats show the same paper."""
+    title, tldr = _one_line(plain_markup(title)), plain_markup(tldr).strip()
+    title, tldr = _fit_entry(label_units, title, tldr, limit)
+    return esc(title), esc(tldr)
 
 
 def _entry_html(entry: Entry, limit: int) -> str:
     """`[N] <linked English title>` and, below it, the TL;DR in the chat's language."""
     label = f"[{entry.number}]"
-    title, tldr = _one_line(plain_markup(entry.paper.title)), plain_markup(entry.summary.tldr)
-    title, tldr = _fit_entry(label, title, tldr.strip(), limit)
+    title, tldr = _entry_texts(entry.paper.title, entry.summary.tldr, len(label), limit)
     url = html.escape(entry.paper.abs_url, quote=True)
-    link = f'<b>{label}</b> <a href="{url}">{esc(title)}</a>'
-    return f"{link}\n{esc(tldr)}" if tldr else link
+    link = f'<b>{label}</b> <a href="{url}">{title}</a>'
+    return f"{link}\n{tldr}" if tldr else link
 
 
 @dataclass(frozen=True)
