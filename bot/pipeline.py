@@ -133,6 +133,7 @@ async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
 
 
 def _pending_by_language(store: Store, chats: list[Chat]) -> dict[str, dict[str, Paper]]:
+    """The papers due to the chats that receive, by language and paper key (blocking)."""
     by_language: dict[str, dict[str, Paper]] = {}
     candidates = Candidates(store)
     for chat in chats:
