@@ -4,10 +4,13 @@ Runs the real Application (as `arxiv-digest run` builds it) against the loopback
 to count flood limits as a strict server does (no more than 30 messages in any one second,
 one a second per chat), with N chats due at the same minute. While the broadcast runs, other
 chats send /help and /paper 1 every 0.25 s; their reply latency (command pushed to first reply
-accepted) is printed as p50/p99. Prints figures; asserts nothing.
+accepted) is printed as p50/p99. The replies take flood slots too (before broadcast messages):
+the share of the limit counts every message sent from the broadcast's first to its last, and
+the broadcast's own messages are given apart. Prints figures; asserts nothing.
 
     python bench/broadcast_bench.py            # 240 and 1000 chats
     python bench/broadcast_bench.py 240
+    python bench/broadcast_bench.py --no-probes 240 1000   # the broadcast alone
     python bench/broadcast_bench.py --sends-only 240 1000   # the rate limiter alone
     python bench/broadcast_bench.py --sends-only --ptb-limiter 240   # PTB's, for comparison
 """
@@ -177,13 +180,13 @@ def due_chats(count: int) -> list[Chat]:
     ]
 
 
-async def broadcast(count: int) -> dict[str, object]:
+async def broadcast(count: int, probes: bool = True) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as folder:
         readers = [Chat(r, topics=("q-bio.NC",), time="asap") for r in READERS]
         h = await start_bot(Path(folder), due_chats(count) + readers)
         await wait_delivered(h, READERS)  # "asap": their digest comes right after the fetch
         stop, helps, papers = asyncio.Event(), [], []
-        probing = asyncio.create_task(prober(h, stop, helps, papers))
+        probing = asyncio.create_task(prober(h, stop, helps, papers) if probes else stop.wait())
         h.clock.set(MORNING)
         await wait_delivered(h, range(1, count + 1))
         stop.set()
@@ -191,11 +194,13 @@ async def broadcast(count: int) -> dict[str, object]:
         await asyncio.sleep(0.1)  # the last send times pulled
         times = [at for at, chat in h.api.sent if 1 <= chat <= count]  # type: ignore[attr-defined]
         elapsed = max(times) - min(times)
+        sent = [at for at, _ in h.api.sent if min(times) <= at <= max(times)]  # type: ignore[attr-defined]
         row = {
             "chats": count,
             "messages": len(times),
             "elapsed": elapsed,
-            "share": len(times) / (elapsed * FLOOD_LIMIT),
+            "share": len(sent) / (elapsed * FLOOD_LIMIT),
+            "replies": len(sent) - len(times),
             "429s": h.api.remote.flood_429s(),  # type: ignore[attr-defined]
             "help": latency_line("/help", helps),
             "paper": latency_line("/paper 1", papers),
@@ -252,11 +257,12 @@ def _done(h: Harness, chat_id: int) -> bool:
     return digest is not None and digest.done
 
 
-async def main(sizes: list[int], only_sends: bool = False) -> None:
+async def main(sizes: list[int], only_sends: bool = False, probes: bool = True) -> None:
     for size in sizes:
-        row = await (sends_only(size) if only_sends else broadcast(size))
+        row = await (sends_only(size) if only_sends else broadcast(size, probes))
         print(
-            f"{row['chats']} chats: {row['messages']} messages in {row['elapsed']:.1f} s = "
+            f"{row['chats']} chats: {row['messages']} messages + {row.get('replies', 0)} "
+            f"replies in {row['elapsed']:.1f} s = "
             f"{row['share']:.2f} of the {FLOOD_LIMIT} msg/s limit, {row['429s']} 429s; "
             f"{row['help']}; {row['paper']}",
             flush=True,
@@ -267,10 +273,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[240, 1000])
     parser.add_argument("--sends-only", action="store_true", help="the Telegram side alone")
+    parser.add_argument("--no-probes", action="store_true", help="no /help or /paper meanwhile")
     parser.add_argument("--ptb-limiter", action="store_true", help="PTB's AIORateLimiter instead")
     options = parser.parse_args()
     if options.ptb_limiter:  # for comparison: leaky buckets, a 429 halts every chat
         bot.app.FloodLimiter = lambda _limit, _interval, max_retries: AIORateLimiter(  # type: ignore[assignment,misc]
             max_retries=max_retries
         )
-    asyncio.run(main(options.sizes, options.sends_only))
+    asyncio.run(main(options.sizes, options.sends_only, not options.no_probes))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
@@ -17,8 +16,8 @@ from bot.buttons import page_data, paper_data, save_data, vote_data
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Digest
-from bot.pipeline import digest_entries
-from bot.render import DigestHeader, page_slices, render_digest_page
+from bot.pipeline import MadeDigest, digest_entries
+from bot.render import DigestHeader, DigestPart, page_slices, render_digest_parts
 from bot.textcut import fit_html
 
 log = logging.getLogger(__name__)
@@ -26,7 +25,6 @@ log = logging.getLogger(__name__)
 BUTTONS_PER_ROW = 8
 # Telegram's answers to a send into a forum topic that was closed or deleted.
 GONE_TOPIC = ("topic_closed", "message thread not found", "topic_deleted")
-ENTRY_NUMBER = re.compile(r"<b>\[(\d+)\]</b>")
 
 
 def page_count(digest: Digest) -> int:
@@ -84,44 +82,45 @@ def save_label(saved: bool) -> str:
     return "⭐ ✓" if saved else "⭐"
 
 
-async def send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
+async def send_page(
+    bot: Bot, engine: Engine, digest: Digest, page: int, made: MadeDigest | None = None
+) -> Digest:
     """Send one page of a stored digest; page 1 resumes after the parts a crash left sent.
 
     An undelivered first page has one sender at a time (a /digest and the scheduler's resume
     may both reach it), and it starts from what the store says was sent, not from a stale copy.
+    `made` is the digest as just made: its entries are not looked up again.
     """
     if page != 1 or digest.done:
-        return await _send_page(bot, engine, digest, page)
+        return await _send_page(bot, engine, digest, page, made)
     key = (digest.chat_id, digest.number)
-    current = engine.store.get_digest(*key) or digest
+    current = await engine.db.get_digest(*key) or digest
     if key in engine.delivering or current.done:
         return current
     engine.delivering.add(key)
     try:
-        return await _send_page(bot, engine, current, page)
+        return await _send_page(bot, engine, current, page, made)
     finally:
         engine.delivering.discard(key)
 
 
-async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Digest:
-    slices = page_slices(len(digest.paper_ids), digest.limit)
-    numbers = [index + 1 for index in slices[page - 1]]
-    entries = await digest_entries(engine, digest, numbers)
-    header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
-    header = replace(header, interests_tip=digest.interests_tip and page == 1)
-    parts = render_digest_page(header, entries, digest.lang)
+async def _send_page(
+    bot: Bot, engine: Engine, digest: Digest, page: int, made: MadeDigest | None
+) -> Digest:
+    parts = await _page_parts(engine, digest, page, made)
+    pages = page_count(digest)
     resume = page == 1 and not digest.done
     first = digest.parts_sent if resume else 0
     for index in range(first, len(parts)):
         last = index == len(parts) - 1
-        next_page = page + 1 if last and page < len(slices) else None
-        in_part = [int(n) for n in ENTRY_NUMBER.findall(parts[index])]
-        markup = digest_keyboard(digest, in_part, next_page)
+        next_page = page + 1 if last and page < pages else None
+        markup = digest_keyboard(digest, list(parts[index].numbers), next_page)
         if index > first:
             await asyncio.sleep(engine.settings.chat_interval)
-        chat = engine.store.get_chat(digest.chat_id)
+        chat = await engine.db.get_chat(digest.chat_id)
         thread = chat.thread_id if chat and chat.thread_id else None  # its forum topic
-        message = await send_html(bot, engine, digest.chat_id, parts[index], markup, None, thread)
+        text = parts[index].text
+        message = await send_html(bot, engine, digest.chat_id, text, markup, None, thread)
         if message is None:
             return digest
         digest = digest.with_changes(
@@ -129,11 +128,28 @@ async def _send_page(bot: Bot, engine: Engine, digest: Digest, page: int) -> Dig
             message_ids=digest.message_ids + (message.message_id,),
             parts_sent=index + 1 if resume else digest.parts_sent,
         )
-        engine.store.put_digest(digest)
-    if resume:
+        if resume and last:  # the last part and the end of delivery: one commit
+            digest = digest.with_changes(done=True)
+        await engine.db.put_digest(digest)
+    if resume and not digest.done:  # nothing was left to send
         digest = digest.with_changes(done=True)
-        engine.store.put_digest(digest)
+        await engine.db.put_digest(digest)
     return digest
+
+
+async def _page_parts(
+    engine: Engine, digest: Digest, page: int, made: MadeDigest | None
+) -> list[DigestPart]:
+    """The messages of one page, each with its entry numbers, rendered in a worker thread."""
+    slices = page_slices(len(digest.paper_ids), digest.limit)
+    numbers = [index + 1 for index in slices[page - 1]]
+    if made is not None and made.holds(digest):
+        entries = made.entries(numbers)
+    else:
+        entries = await digest_entries(engine, digest, numbers)
+    header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
+    header = replace(header, interests_tip=digest.interests_tip and page == 1)
+    return await asyncio.to_thread(render_digest_parts, header, entries, digest.lang)
 
 
 async def send_html(
@@ -204,10 +220,10 @@ async def _deliver(
     try:
         return await send(chat_id, thread_id)
     except ChatMigrated as moved:  # a group became a supergroup: its settings move with it
-        move_chat(engine, chat_id, moved.new_chat_id)
+        await engine.store.run(move_chat, engine, chat_id, moved.new_chat_id)
         return await _deliver(bot, engine, moved.new_chat_id, send)
     except Forbidden as error:
-        mark_inactive(engine, chat_id, str(error))
+        await engine.store.run(mark_inactive, engine, chat_id, str(error))
     except BadRequest as error:
         why = str(error).lower()
         if thread_id is not None and any(gone in why for gone in GONE_TOPIC):
@@ -215,20 +231,20 @@ async def _deliver(
             return await _deliver(bot, engine, chat_id, send)
         if "chat not found" not in why:
             raise
-        mark_inactive(engine, chat_id, str(error))
+        await engine.store.run(mark_inactive, engine, chat_id, str(error))
     return None
 
 
 async def leave_topic(bot: Bot, engine: Engine, chat_id: int, thread_id: int, why: str) -> None:
     """The chat's forum topic is closed or gone: digests go to the General topic from now on,
     and the first time that happens a line there says so."""
-    chat = engine.store.get_chat(chat_id)
+    chat = await engine.db.get_chat(chat_id)
     log.info(
         "chat %s: topic %s refused a message (%s); sending to General", chat_id, thread_id, why
     )
     if chat is None or chat.thread_id != thread_id:
         return
-    engine.store.put_chat(chat.with_changes(thread_id=0))
+    await engine.db.put_chat(chat.with_changes(thread_id=0))
     await _deliver(
         bot, engine, chat_id, lambda to, _: bot.send_message(to, t(chat.lang, "forum.topic_gone"))
     )

@@ -17,6 +17,7 @@ from bot.llm import LLMSummarizer
 from bot.models import Chat
 from bot.select import chat_feeds, chat_topics
 from bot.store import Store
+from bot.store.aio import AsyncStore
 from bot.summarize import SummaryService
 from bot.taxonomy import archive_of
 
@@ -103,6 +104,10 @@ class Engine:
     )
     # the TF-IDF index and embeddings of a day's papers, shared by every chat's ranking
     ranking: RankCache = field(default_factory=RankCache)
+    db: AsyncStore = field(init=False)  # the store's calls, awaited in a worker thread
+
+    def __post_init__(self) -> None:
+        self.db = AsyncStore(self.store)
 
     async def feeds_fetched(self, chat: Chat) -> None:
         """Return once no fetch under way or planned holds a feed this chat reads."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import cache, cached_property
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -12,9 +13,14 @@ ABS_URL = "https://arxiv.org/abs/"
 PDF_URL = "https://arxiv.org/pdf/"
 
 
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
 def _from_dict(cls: type[T], data: dict[str, Any]) -> T:
     """Build a dataclass from a stored dict, ignoring unknown keys and turning lists into tuples."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    known = _field_names(cls)  # type: ignore[arg-type]  # a class is hashable
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in known}
     return cls(**values)
 
@@ -34,7 +40,7 @@ class Paper:
     doi: str = ""
     journal_ref: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The id with its version: summaries are cached per key and language."""
         return f"{self.id}v{self.version}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -12,11 +13,11 @@ from datetime import date, timedelta
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError
 from bot.learn import order_papers, reason_of
-from bot.models import Chat, Digest, Paper
+from bot.models import Chat, Digest, Paper, Summary
 from bot.parse import parse_feed
 from bot.rank import reason_text
 from bot.render import Entry
-from bot.select import feed_queries, select_papers
+from bot.select import Pool, feed_queries, select_papers
 from bot.slots import is_weekly
 from bot.store import Store
 
@@ -45,7 +46,7 @@ class FetchReport:
 
 async def run_fetch(engine: Engine, queries: Sequence[str] | None = None) -> FetchReport:
     """Fetch every feed the chats need (or `queries`), store new papers, summarize what is due."""
-    chats = [chat for chat in engine.store.all_chats() if chat.active]
+    chats = [chat for chat in await engine.db.all_chats() if chat.active]
     if queries is None:
         queries = feed_queries(chats, engine.settings.keyword_scope)
     async with engine.fetches.run(queries) as run:
@@ -63,13 +64,13 @@ async def run_fetch(engine: Engine, queries: Sequence[str] | None = None) -> Fet
             else:
                 new += added
         summarized = await summarize_pending(engine, chats)
-    engine.store.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
+    await engine.db.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
     return FetchReport(len(queries), unchanged, tuple(failed), new, summarized)
 
 
 async def fetch_and_store(engine: Engine, query: str) -> int | None:
     """Fetch one feed conditionally and store its papers; None when arXiv said 304."""
-    state = engine.store.get_feed_state(query)
+    state = await engine.db.get_feed_state(query)
     response = await engine.arxiv.fetch_feed(
         query, state.get("etag", ""), state.get("last_modified", "")
     )
@@ -78,7 +79,7 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
     feed = await asyncio.to_thread(parse_feed, response.content)  # seconds for a big feed
     added = await asyncio.to_thread(engine.store.put_papers, feed.papers)
     # The validators are saved after the papers: a kill in between costs a refetch, not papers.
-    engine.store.put_feed_state(
+    await engine.db.put_feed_state(
         query,
         {
             "etag": response.etag,
@@ -99,38 +100,61 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
 
 
 class Candidates:
-    """The store's papers announced after a day, read once and shared by every chat of a run."""
+    """The store's papers announced after a day, read once and shared by every chat of a run.
+
+    Each window of days is one `Pool`, so a topic's matches are found once for all chats.
+    Worker threads of one pass share it: the first to ask for a window reads it.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._since: dict[str, list[Paper]] = {}
+        self._since: dict[str, Pool] = {}
+        self._days: list[str] | None = None
+        self._lock = threading.Lock()
 
-    def since(self, after_iso: str) -> list[Paper]:
-        if after_iso not in self._since:
-            self._since[after_iso] = self.store.announced_since(after_iso)
-        return self._since[after_iso]
+    def since(self, after_iso: str) -> Pool:
+        with self._lock:
+            if after_iso not in self._since:
+                self._since[after_iso] = Pool(self.store.announced_since(after_iso))
+            return self._since[after_iso]
+
+    def recent_days(self) -> list[str]:
+        """The latest announcement days that hold papers, newest first."""
+        with self._lock:
+            if self._days is None:
+                days = sorted(self.store.days_with_papers(), reverse=True)
+                self._days = days[:FIRST_DIGEST_LOOKBACK]
+            return self._days
 
 
 async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
     """Summarize, once per language, every paper some chat is due to receive, best ranked
     first: a daily LLM budget that runs out leaves the least relevant with the offline TL;DR."""
+    pending = await engine.store.run(_pending_by_chat, engine.store, list(chats))
     by_language: dict[str, dict[str, tuple[int, Paper]]] = {}
-    candidates = Candidates(engine.store)
-    for chat in chats:
-        if chat.active and not chat.paused:
-            pending = pending_papers(engine.store, chat, candidates)
-            queue = by_language.setdefault(chat.lang, {})
-            for position, paper in enumerate((await order_papers(engine, chat, pending)).papers):
-                if paper.key not in queue or position < queue[paper.key][0]:
-                    queue[paper.key] = (position, paper)  # its best place in any chat's digest
+    for chat, papers in pending:
+        queue = by_language.setdefault(chat.lang, {})
+        for position, paper in enumerate((await order_papers(engine, chat, papers)).papers):
+            if paper.key not in queue or position < queue[paper.key][0]:
+                queue[paper.key] = (position, paper)  # its best place in any chat's digest
     for lang, queue in by_language.items():
         papers = [paper for _, paper in sorted(queue.values(), key=lambda item: item[0])]
         await engine.summaries.summaries(papers, lang, retry_fallbacks=True)
     return sum(len(queue) for queue in by_language.values())
 
 
+def _pending_by_chat(store: Store, chats: list[Chat]) -> list[tuple[Chat, list[Paper]]]:
+    """Each receiving chat with the papers due to it, in digest order (blocking)."""
+    candidates = Candidates(store)
+    return [
+        (chat, pending_papers(store, chat, candidates))
+        for chat in chats
+        if chat.active and not chat.paused
+    ]
+
+
 def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = None) -> list[Paper]:
-    """The papers this chat has not had yet, in digest order.
+    """The papers this chat has not had yet, in digest order (blocking: run it in a thread).
 
     A chat that had digests gets what was announced since the day of its last one (that day
     included, so a topic added after a digest still brings that day's papers); a chat's first
@@ -141,26 +165,50 @@ def pending_papers(store: Store, chat: Chat, candidates: Candidates | None = Non
     sent = store.sent_paper_ids(chat.chat_id)
     if chat.last_announced:
         return select_papers(candidates.since(_day_before(chat.last_announced)), chat, sent)
-    recent = sorted(store.days_with_papers(), reverse=True)[:FIRST_DIGEST_LOOKBACK]
+    recent = candidates.recent_days()
     if not recent:
         return []
     if is_weekly(chat):  # a weekly chat's first digest holds the latest week, not one day
         week_start = date.fromisoformat(recent[0]) - timedelta(days=7)
         return select_papers(candidates.since(week_start.isoformat()), chat, sent)
-    by_day: dict[str, list[Paper]] = {}
-    for paper in candidates.since(_day_before(recent[-1])):
-        by_day.setdefault(paper.announced, []).append(paper)
-    for day in recent:
-        selected = select_papers(by_day.get(day, []), chat, sent)
-        if selected:
-            return selected
-    return []
+    # One selection over the recent days; each paper is in the pool once, on its first day.
+    selected = select_papers(candidates.since(_day_before(recent[-1])), chat, sent)
+    newest = max((paper.announced for paper in selected), default="")
+    return [paper for paper in selected if paper.announced == newest]
+
+
+@dataclass(frozen=True)
+class MadeDigest:
+    """A digest just made and stored, with its papers and summaries for sending it now."""
+
+    digest: Digest
+    papers: tuple[Paper, ...]
+    summaries: dict[str, Summary]  # by paper key, in the digest's language
+
+    def holds(self, digest: Digest) -> bool:
+        """Whether `digest` is still this one, in the same language (not changed by /lang)."""
+        return (digest.paper_ids, digest.lang) == (self.digest.paper_ids, self.digest.lang)
+
+    def entries(self, numbers: Iterable[int]) -> list[Entry]:
+        """The numbered entries, from what was made (nothing looked up again)."""
+        chosen = [(n, self.papers[n - 1]) for n in numbers]
+        return [
+            Entry(n, paper, self.summaries[paper.key], _why(self.digest, n)) for n, paper in chosen
+        ]
 
 
 async def make_digest(
     engine: Engine, chat: Chat, candidates: Candidates | None = None
 ) -> Digest | None:
-    """Build and store this chat's next digest, its summaries ready; None when nothing is new.
+    """Build and store this chat's next digest, its summaries ready; None when nothing is new."""
+    made = await prepare_digest(engine, chat, candidates)
+    return made.digest if made else None
+
+
+async def prepare_digest(
+    engine: Engine, chat: Chat, candidates: Candidates | None = None
+) -> MadeDigest | None:
+    """`make_digest`, keeping the papers and summaries it selected for the first page.
 
     Chats handled in one pass share `candidates`, so the store's papers are read once. Two
     callers for one chat (a /digest during the scheduled delivery) take turns: the second finds
@@ -170,17 +218,19 @@ async def make_digest(
         return await _make_digest(engine, chat, candidates)
 
 
-async def _make_digest(engine: Engine, chat: Chat, candidates: Candidates | None) -> Digest | None:
-    selected = pending_papers(engine.store, chat, candidates)
+async def _make_digest(
+    engine: Engine, chat: Chat, candidates: Candidates | None
+) -> MadeDigest | None:
+    selected = await engine.store.run(pending_papers, engine.store, chat, candidates)
     if not selected:
         return None
     ordered = await order_papers(engine, chat, selected)  # the chat's ranking, if it has one
     papers = ordered.papers
-    await engine.summaries.summaries(papers, chat.lang)  # in rank order: spend follows rank
+    summaries = await engine.summaries.summaries(papers, chat.lang)  # rank order: spend follows
     tip = not ordered.has_signal and len(papers) > chat.limit and not chat.interests_tip_shown
     digest = Digest(
         chat_id=chat.chat_id,
-        number=engine.store.next_digest_number(chat.chat_id),
+        number=await engine.db.next_digest_number(chat.chat_id),
         announced=max(paper.announced for paper in papers),
         topics=chat.topics,
         paper_ids=tuple(paper.id for paper in papers),
@@ -190,21 +240,17 @@ async def _make_digest(engine: Engine, chat: Chat, candidates: Candidates | None
         reasons=ordered.reasons,
         interests_tip=tip,
     )
-    engine.store.put_digest(digest)
-    current = engine.store.get_chat(chat.chat_id) or chat  # changed while summaries were made?
-    newest = max(current.last_announced, digest.announced)
-    told = current.interests_tip_shown or tip
-    engine.store.put_chat(current.with_changes(last_announced=newest, interests_tip_shown=told))
-    return digest
+    await engine.db.add_digest(digest, chat)  # and last_announced, of the chat as stored now
+    return MadeDigest(digest, tuple(papers), summaries)
 
 
 async def digest_entries(engine: Engine, digest: Digest, numbers: Iterable[int]) -> list[Entry]:
     """The numbered entries of a stored digest, each with its summary in the digest's language."""
-    papers = {}
-    for number in numbers:
-        paper = engine.store.get_paper(digest.paper_ids[number - 1])
-        if paper is not None:
-            papers[number] = paper
+    numbers = list(numbers)
+    stored = await engine.db.get_papers([digest.paper_ids[n - 1] for n in numbers])
+    papers = {
+        n: stored[digest.paper_ids[n - 1]] for n in numbers if digest.paper_ids[n - 1] in stored
+    }
     summaries = await engine.summaries.summaries(list(papers.values()), digest.lang)
     return [
         Entry(number, paper, summaries[paper.key], _why(digest, number))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.clean import plain_markup
 from bot.i18n import t
 from bot.models import Paper
-from bot.render import MESSAGE_LIMIT, Segment, esc, pack, page_slices
+from bot.render import MESSAGE_LIMIT, DigestPart, Segment, esc, pack_parts, page_slices
 from bot.textcut import shorten
 
 TITLE_UNITS = 300  # a listed title is cut to this, so one entry never fills a message
@@ -22,7 +22,7 @@ def saved_pages(total: int, per_page: int) -> list[range]:
 
 def render_saved_page(
     papers: Sequence[Paper], page: int, per_page: int, lang: str, limit: int = MESSAGE_LIMIT
-) -> list[str]:
+) -> list[DigestPart]:
     """The messages of one page of the list, whose paper i is number i + 1; entries are
     `<b>[N]</b> <linked title>` and a line of authors and id, split only between entries."""
     pages = saved_pages(len(papers), per_page)
@@ -30,12 +30,14 @@ def render_saved_page(
     heading = t(lang, "saved.heading", count=len(papers))
     if len(pages) > 1:
         heading += " · " + t(lang, "digest.page", page=page, pages=len(pages))
-    segments = [Segment(lead=f"<b>{esc(heading)}</b>")]
-    segments += [Segment(lead=_entry_html(i + 1, papers[i], lang), sep="\n\n") for i in shown]
+    segments: list[tuple[Segment, int | None]] = [(Segment(lead=f"<b>{esc(heading)}</b>"), None)]
+    segments += [
+        (Segment(lead=_entry_html(i + 1, papers[i], lang), sep="\n\n"), i + 1) for i in shown
+    ]
     if page < len(pages):
         more = t(lang, "saved.more", first=shown[0] + 1, last=shown[-1] + 1, total=len(papers))
-        segments.append(Segment(text=more, open="<i>", close="</i>", sep="\n\n"))
-    return pack(segments, limit)
+        segments.append((Segment(text=more, open="<i>", close="</i>", sep="\n\n"), None))
+    return pack_parts(segments, limit)
 
 
 def _entry_html(number: int, paper: Paper, lang: str) -> str:

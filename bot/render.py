@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.clean import plain_markup
 from bot.i18n import is_english, t
@@ -14,13 +15,16 @@ from bot.textcut import cut, shorten, telegram_length, utf16_len
 __all__ = [
     "MESSAGE_LIMIT",
     "DigestHeader",
+    "DigestPart",
     "Entry",
     "Segment",
     "abstracts",
     "header_lines",
     "pack",
+    "pack_parts",
     "page_slices",
     "render_digest_page",
+    "render_digest_parts",
     "render_empty",
     "render_paper",
     "telegram_length",
@@ -107,21 +111,43 @@ def pack(segments: Iterable[Segment], limit: int = MESSAGE_LIMIT) -> list[str]:
     too long for that is split at a paragraph, sentence or word boundary, each part closed
     and reopened in its tags, so every message is valid HTML on its own.
     """
+    return [text for text, _ in _pack_numbered(((s, None) for s in segments), limit)]
+
+
+def _pack_numbered(
+    segments: Iterable[tuple[Segment, int | None]], limit: int
+) -> list[tuple[str, list[int]]]:
+    """`pack`, with the numbers given alongside the segments collected per message.
+
+    Lengths add up piece by piece (each piece is whole HTML), so a message is measured once.
+    """
     messages: list[str] = []
-    current = ""
-    for segment in segments:
+    numbers: list[list[int]] = []
+    current, used = "", 0
+    held: list[int] = []
+    for segment, number in segments:
         whole = segment.lead + segment.open + esc(segment.text) + segment.close
-        if telegram_length(_join(current, segment.sep, whole)) <= limit:
-            current = _join(current, segment.sep, whole)
+        size = telegram_length(whole) + (telegram_length(segment.sep) if current else 0)
+        if used + size <= limit:
+            current, used = _join(current, segment.sep, whole), used + size
         elif not segment.text:
             if current:
                 messages.append(current)
-            current = whole
+                numbers.append(held)
+            current, used, held = whole, telegram_length(whole), []
         else:
+            before = len(messages)
             current = _spread(segment, current, messages, limit)
+            if len(messages) > before:  # the first full one holds what was open before
+                numbers += [held] + [[] for _ in range(len(messages) - before - 1)]
+                held = []
+            used = telegram_length(current)
+        if number is not None:
+            held.append(number)
     if current:
         messages.append(current)
-    return messages
+        numbers.append(held)
+    return list(zip(messages, numbers, strict=True))
 
 
 def page_slices(total: int, limit: int) -> list[range]:
@@ -154,35 +180,62 @@ def _header_html(header: DigestHeader, lang: str, limit: int) -> str:
     return f"<b>{esc(title)}</b>\n{esc(shorten(facts, limit // 2))}{tip}"
 
 
-def _fit_entry(label: str, title: str, tldr: str, limit: int) -> tuple[str, str]:
-    """Title and TL;DR shortened at word boundaries until the entry fits `limit` units."""
-    if utf16_len(f"{label} {title}\n{tldr}") <= limit:
+def _fit_entry(label_units: int, title: str, tldr: str, limit: int) -> tuple[str, str]:
+    """Title and TL;DR shortened at word boundaries until the entry fits one message."""
+    if label_units + 1 + utf16_len(title) + 1 + utf16_len(tldr) <= limit:
         return title, tldr
     title = shorten(title, limit // 4)
-    return title, shorten(tldr, limit - utf16_len(f"{label} {title}\n"))
+    return title, shorten(tldr, limit - label_units - utf16_len(title) - 2)
+
+
+@lru_cache(maxsize=16384)
+def _entry_texts(title: str, tldr: str, label_units: int, limit: int) -> tuple[str, str]:
+    """An entry's title (one line) and TL;DR, plain, fitted, escaped; cached, since many
+    chats show the same paper."""
+    title, tldr = _one_line(plain_markup(title)), plain_markup(tldr).strip()
+    title, tldr = _fit_entry(label_units, title, tldr, limit)
+    return esc(title), esc(tldr)
 
 
 def _entry_html(entry: Entry, limit: int) -> str:
     """`[N] <linked English title>` and, below it, the TL;DR in the chat's language."""
     label = f"[{entry.number}]"
-    title, tldr = _one_line(plain_markup(entry.paper.title)), plain_markup(entry.summary.tldr)
     why = entry.why if telegram_length(entry.why) <= limit // 4 else ""
     room = limit - (telegram_length(why) + 1 if why else 0)
-    title, tldr = _fit_entry(label, title, tldr.strip(), room)
+    title, tldr = _entry_texts(entry.paper.title, entry.summary.tldr, len(label), room)
     url = html.escape(entry.paper.abs_url, quote=True)
-    link = f'<b>{label}</b> <a href="{url}">{esc(title)}</a>'
-    text = f"{link}\n{esc(tldr)}" if tldr else link
+    link = f'<b>{label}</b> <a href="{url}">{title}</a>'
+    text = f"{link}\n{tldr}" if tldr else link
     return f"{text}\n{why}" if why else text
+
+
+@dataclass(frozen=True)
+class DigestPart:
+    """One message of a digest page: its HTML and the reference numbers of the entries in it."""
+
+    text: str
+    numbers: tuple[int, ...]
 
 
 def render_digest_page(
     header: DigestHeader, entries: Sequence[Entry], lang: str, limit: int = MESSAGE_LIMIT
 ) -> list[str]:
     """The messages of one digest page: the header, then the entries, split only between them."""
-    segments = [Segment(lead=_header_html(header, lang, limit))]
-    segments += [Segment(lead=_entry_html(entry, limit), sep="\n\n") for entry in entries]
+    return [part.text for part in render_digest_parts(header, entries, lang, limit)]
+
+
+def render_digest_parts(
+    header: DigestHeader, entries: Sequence[Entry], lang: str, limit: int = MESSAGE_LIMIT
+) -> list[DigestPart]:
+    """`render_digest_page`, each message with the numbers of the entries it holds."""
+    segments: list[tuple[Segment, int | None]] = [
+        (Segment(lead=_header_html(header, lang, limit)), None)
+    ]
+    segments += [
+        (Segment(lead=_entry_html(entry, limit), sep="\n\n"), entry.number) for entry in entries
+    ]
     if not entries:
-        segments.append(Segment(text=t(lang, "digest.no_papers"), sep="\n\n"))
+        segments.append((Segment(text=t(lang, "digest.no_papers"), sep="\n\n"), None))
     elif header.page < header.pages:
         more = t(
             lang,
@@ -191,8 +244,15 @@ def render_digest_page(
             last=entries[-1].number,
             total=header.total,
         )
-        segments.append(Segment(text=more, open="<i>", close="</i>", sep="\n\n"))
-    return pack(segments, limit)
+        segments.append((Segment(text=more, open="<i>", close="</i>", sep="\n\n"), None))
+    return pack_parts(segments, limit)
+
+
+def pack_parts(
+    segments: Iterable[tuple[Segment, int | None]], limit: int = MESSAGE_LIMIT
+) -> list[DigestPart]:
+    """`pack` for numbered entries: each message with the numbers of the entries it holds."""
+    return [DigestPart(text, tuple(numbers)) for text, numbers in _pack_numbered(segments, limit)]
 
 
 def _authors(authors: Sequence[str], lang: str) -> str:

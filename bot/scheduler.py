@@ -22,7 +22,7 @@ from bot import slots
 from bot.deliver import send_page
 from bot.engine import Engine
 from bot.models import Chat, Digest
-from bot.pipeline import Candidates, make_digest, run_fetch
+from bot.pipeline import Candidates, prepare_digest, run_fetch
 from bot.ratelimit import bulk_sends
 
 log = logging.getLogger(__name__)
@@ -74,8 +74,8 @@ class Scheduler:
         self.fetch_runs = 0
         self._checked: dict[int, tuple[int, Chat]] = {}
         self._lock = asyncio.Lock()
-        # Digests made at once: making one is CPU on the event loop (select, summaries looked
-        # up), so a pass that made all its chats' at once would keep replies waiting.
+        # Digests made at once: making one is CPU in a worker thread (select, summaries looked
+        # up), which still takes the GIL from the loop; a few at once leave replies a turn.
         self._making = asyncio.Semaphore(MAKING_AT_ONCE)
 
     def start(self) -> None:
@@ -130,7 +130,7 @@ class Scheduler:
                 now, candidates = self.clock(), Candidates(self.engine.store)
                 due = [
                     (chat.chat_id, slot)
-                    for chat in self.engine.store.all_chats()
+                    for chat in await self.engine.db.all_chats()
                     if (slot := slot_due(chat, now)) is not None
                     and self._checked.get(chat.chat_id) != (self.generation, chat)
                 ]
@@ -161,31 +161,33 @@ class Scheduler:
         self, chat_id: int, slot: str, now: datetime, candidates: Candidates
     ) -> None:
         """Make and send one chat's digest, from its state as stored now, not at the pass start."""
-        chat = self.engine.store.get_chat(chat_id)
+        db = self.engine.db
+        chat = await db.get_chat(chat_id)
         if chat is None or slot_due(chat, now) is None:
             return
         async with self._making:
-            digest = await make_digest(self.engine, chat, candidates)
-        if digest is None:
+            made = await prepare_digest(self.engine, chat, candidates)
+        if made is None:
             self._checked[chat.chat_id] = (self.generation, chat)
             return
-        latest = self.engine.store.get_chat(chat.chat_id) or chat
+        latest = await db.get_chat(chat.chat_id) or chat
         if chat.time != "asap":
-            self.engine.store.put_chat(latest.with_changes(last_slot=slot))
+            await db.put_chat(latest.with_changes(last_slot=slot))
         self._checked.pop(chat.chat_id, None)
         if not _receives(latest):  # paused or gone while it was made: sent after /resume
             return
+        digest = made.digest
         if latest.lang != digest.lang:  # /lang while it was made: sent in the new language
             digest = digest.with_changes(lang=latest.lang)
-            self.engine.store.put_digest(digest)
-        await send_page(self.app.bot, self.engine, digest, 1)
+            await db.put_digest(digest)
+        await send_page(self.app.bot, self.engine, digest, 1, made)
 
     async def _resume_interrupted(self) -> None:
         """Send the rest of digests a crash or a failed send left, chats that receive only."""
         digests = [
             (digest.chat_id, digest)
-            for digest in self.engine.store.undelivered_digests()
-            if _receives(self.engine.store.get_chat(digest.chat_id))
+            for digest in await self.engine.db.undelivered_digests()
+            if _receives(await self.engine.db.get_chat(digest.chat_id))
         ]
         await self._each_chat(digests, self._resume)
 

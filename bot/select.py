@@ -31,7 +31,32 @@ def chat_topics(topics: tuple[str, ...]) -> tuple[Topic, ...]:
     return tuple(parsed)
 
 
-def select_papers(papers: Iterable[Paper], chat: Chat, already_sent: set[str]) -> list[Paper]:
+class Pool:
+    """Papers that many chats select from: each topic's matches are found once, for all of them.
+
+    A delivery pass shares one pool per window of days, so a chat's selection costs the union
+    of its topics' matches, not a scan of every paper. Safe to share between threads.
+    """
+
+    def __init__(self, papers: Iterable[Paper]) -> None:
+        self.papers = tuple(papers)
+        self._matches: dict[Topic, frozenset[int]] = {}
+
+    def matching(self, topic: Topic) -> frozenset[int]:
+        """Positions of the papers that match `topic` (found on first asking)."""
+        found = self._matches.get(topic)
+        if found is None:
+            found = frozenset(i for i, p in enumerate(self.papers) if topic_matches(topic, p))
+            self._matches[topic] = found  # another thread may have found the same: no harm
+        return found
+
+    def union(self, topics: Iterable[Topic]) -> set[int]:
+        return set().union(*(self.matching(topic) for topic in topics))
+
+
+def select_papers(
+    papers: Iterable[Paper] | Pool, chat: Chat, already_sent: set[str]
+) -> list[Paper]:
     """The papers a chat's digest holds, each once, in digest order.
 
     A paper is in when it matches any positive topic, no exclusion phrase occurs in it, its id is
@@ -40,34 +65,26 @@ def select_papers(papers: Iterable[Paper], chat: Chat, already_sent: set[str]) -
     cross-lists, then replacements; input order within each group. The first occurrence of an
     id wins. A chat with no positive topic gets nothing.
     """
+    pool = papers if isinstance(papers, Pool) else Pool(papers)
     topics = chat_topics(chat.topics)
     positive = [t for t in topics if t.is_positive]
-    exclusions = [t for t in topics if not t.is_positive]
     if not positive:
         return []
+    by_keyword = pool.union(t for t in positive if t.kind in KEYWORD_KINDS)
+    matched = by_keyword | pool.union(t for t in positive if t.kind not in KEYWORD_KINDS)
+    matched -= pool.union(t for t in topics if not t.is_positive)
     allowed = _COUNTED_TYPES | (_REPLACEMENT_TYPES if chat.include_replacements else frozenset())
-    chosen: list[tuple[int, Paper]] = []
+    chosen: list[tuple[int, int, Paper]] = []
     taken = set(already_sent)
-    for paper in papers:
+    for index in sorted(matched):
+        paper = pool.papers[index]
         if paper.id in taken or paper.announce_type not in allowed:
             continue
-        rank = _rank(paper, positive)
-        if rank is None or any(topic_matches(t, paper) for t in exclusions):
-            continue
         taken.add(paper.id)
-        chosen.append((rank, paper))
-    chosen.sort(key=lambda ranked: ranked[0])  # stable: input order within a group
-    return [paper for _, paper in chosen]
-
-
-def _rank(paper: Paper, positive: Sequence[Topic]) -> int | None:
-    """The paper's group in the digest order, or None when no topic matches it."""
-    matched = [t for t in positive if topic_matches(t, paper)]
-    if not matched:
-        return None
-    if any(t.kind in KEYWORD_KINDS for t in matched):
-        return 0
-    return _TYPE_RANK.get(paper.announce_type, len(_TYPE_RANK))
+        rank = 0 if index in by_keyword else _TYPE_RANK.get(paper.announce_type, len(_TYPE_RANK))
+        chosen.append((rank, index, paper))
+    chosen.sort(key=lambda ranked: ranked[:2])  # input order within a group
+    return [paper for _, _, paper in chosen]
 
 
 def chat_feeds(topics: Iterable[Topic], keyword_scope: Sequence[str]) -> frozenset[str]:

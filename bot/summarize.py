@@ -19,6 +19,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 TLDR_LIMIT = 280
+MEMO_SIZE = 20_000  # summaries kept in memory (a day is ~1,500 papers per language)
 _ABBREVIATIONS = frozenset([
     "e.g.", "i.e.", "al.", "fig.", "figs.", "eq.", "eqs.", "vs.", "cf.", "sec.", "secs.",
     "ref.", "refs.", "tab.", "no.", "nos.", "approx.", "resp.", "dr.", "prof.", "mr.", "ms.",
@@ -139,6 +140,7 @@ class SummaryService:
         self._budget_logged = ""
         self._outage_pause = outage_pause
         self._paused_until = 0.0
+        self._memo: dict[tuple[str, str], Summary] = {}  # (paper key, lang), only this writes
 
     async def summaries(
         self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
@@ -149,14 +151,20 @@ class SummaryService:
         unique: dict[str, Paper] = {}
         for paper in papers:
             unique.setdefault(paper.key, paper)
-        stored = self._store.get_summaries(list(unique), lang)
-        for paper in unique.values():
-            cached = stored.get(paper.key)
-            retry = cached is not None and cached.is_fallback and retry_fallbacks
-            if cached is not None and not (retry and self._llm is not None):
-                result[paper.key] = cached
+        stored = {key: s for key in unique if (s := self._memo.get((key, lang))) is not None}
+        if missing := [key for key in unique if key not in stored]:
+            found = await asyncio.to_thread(self._store.get_summaries, missing, lang)
+            self._remember(found.values())
+            stored.update(found)
+        retrying = retry_fallbacks and self._llm is not None
+        for key, paper in unique.items():
+            cached = stored.get(key)
+            if cached is not None and not (retrying and cached.is_fallback):
+                result[key] = cached
             else:
-                pending[paper.key] = self._shared(paper, lang)
+                pending[key] = self._shared(paper, lang)
+        if not pending:
+            return result
         done = await asyncio.gather(*(asyncio.shield(f) for f in pending.values()))
         result.update(zip(pending, done, strict=True))
         return {key: result[key] for key in unique}
@@ -174,13 +182,21 @@ class SummaryService:
     async def _compute(self, paper: Paper, lang: str) -> Summary:
         async with self._semaphore:
             summary = await self._llm_or_offline(paper, lang)
-        self._store.put_summaries([summary])
+        await asyncio.to_thread(self._store.put_summaries, [summary])
+        self._remember([summary])
         return summary
+
+    def _remember(self, summaries: Iterable[Summary]) -> None:
+        """Keep the latest summaries in memory: a pass reads each from the store once."""
+        for summary in summaries:
+            self._memo[(summary.paper_key, summary.lang)] = summary
+        while len(self._memo) > MEMO_SIZE:
+            del self._memo[next(iter(self._memo))]  # the oldest first
 
     async def _llm_or_offline(self, paper: Paper, lang: str) -> Summary:
         if self._llm is None:
             return offline_summary(paper, lang)
-        cached = self._store.get_summary(paper.key, lang)
+        cached = await asyncio.to_thread(self._store.get_summary, paper.key, lang)
         if cached is not None and not cached.is_fallback:  # made while this one waited
             return cached
         try:

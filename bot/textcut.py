@@ -28,12 +28,15 @@ _EMOJI_PARTS = ("So", "Sk", "Mn", "Me")  # what a joiner follows inside an emoji
 
 def utf16_len(text: str) -> int:
     """Length in UTF-16 code units: characters outside the BMP (𝔽, 🚀) count 2."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def telegram_length(html_text: str) -> int:
     """Length of an HTML message as Telegram counts it: tags dropped, entities one character."""
-    return utf16_len(html.unescape(_TAG.sub("", html_text)))
+    shown = _TAG.sub("", html_text) if "<" in html_text else html_text
+    return utf16_len(html.unescape(shown) if "&" in shown else shown)
 
 
 def _prefix_within(text: str, units: int) -> int:

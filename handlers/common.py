@@ -120,11 +120,11 @@ def chat_or_default(update: Update, context: Context) -> Chat:
 
 async def get_or_create_chat(update: Update, context: Context) -> Chat:
     """The stored chat, created with the defaults when this is its first command."""
-    store = engine_of(context).store
-    chat = store.get_chat(chat_id_of(update))
+    db = engine_of(context).db
+    chat = await db.get_chat(chat_id_of(update))
     if chat is None:
         chat = new_chat(update, context)
-        store.put_chat(chat)
+        await db.put_chat(chat)
         log.info("new chat %s (%s)", chat.chat_id, "group" if chat.is_group else "private")
     return chat
 

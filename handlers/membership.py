@@ -42,10 +42,10 @@ async def _came_back(
 ) -> None:
     """Reactivate a known chat (fetching its feeds if nobody else needs them); greet a group."""
     engine = engine_of(context)
-    chat = engine.store.get_chat(change.chat.id)
+    chat = await engine.db.get_chat(change.chat.id)
     if chat is not None and not chat.active:
         before = feed_names(engine)
-        engine.store.put_chat(chat.with_changes(active=True))
+        await engine.db.put_chat(chat.with_changes(active=True))
         log.info("chat %s active again: bot is %s", chat.chat_id, change.new_chat_member.status)
         fetch_new_feeds(context, before)
     if is_group(update):  # a private chat's /start follows and greets

@@ -22,7 +22,7 @@ from bot.engine import Engine
 from bot.i18n import t
 from bot.markdown import render_markdown
 from bot.models import Chat, Digest
-from bot.pipeline import digest_entries, make_digest
+from bot.pipeline import digest_entries, prepare_digest
 from bot.render import DigestHeader, Entry, render_empty, render_paper
 from handlers.common import (
     args_text,
@@ -46,17 +46,17 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, context, t(chat.lang, "reading.no_topics"))
         return
     await engine.feeds_fetched(chat)  # a fetch of its feeds under way (a new topic) ends first
-    digest = await make_digest(engine, chat)
-    if digest is not None:
-        await send_page(context.bot, engine, digest, 1)
+    made = await prepare_digest(engine, chat)
+    if made is not None:
+        await send_page(context.bot, engine, made.digest, 1, made)
         return
-    latest = engine.store.latest_digest(chat.chat_id)
+    latest = await engine.db.latest_digest(chat.chat_id)
     markup = None
     if latest is not None:
         again = t(chat.lang, "reading.show_latest", number=latest.number)
         button = InlineKeyboardButton(again, callback_data=page_data(latest.number, 1))
         markup = InlineKeyboardMarkup([[button]])
-    await reply(update, context, render_empty(chat.lang, engine.store.latest_day()), markup)
+    await reply(update, context, render_empty(chat.lang, await engine.db.latest_day()), markup)
 
 
 async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,7 +89,7 @@ async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await _answer(update)
     chat = await get_or_create_chat(update, context)
-    digest = engine_of(context).store.get_digest(chat.chat_id, button.digest)
+    digest = await engine_of(context).db.get_digest(chat.chat_id, button.digest)
     await _expand(update, context, chat, digest, button.number)
 
 
@@ -99,7 +99,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if button is None:
         return
     chat, engine = await get_or_create_chat(update, context), engine_of(context)
-    digest = engine.store.get_digest(chat.chat_id, button.digest)
+    digest = await engine.db.get_digest(chat.chat_id, button.digest)
     if digest is None or not 1 <= button.page <= page_count(digest):
         await expired_button(update, context)  # a digest pruned, or a page it never had
         return

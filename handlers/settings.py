@@ -112,7 +112,7 @@ def parse_limit(text: str) -> int | None:
 async def _change(update: Update, context: ContextTypes.DEFAULT_TYPE, **changes: Any) -> Chat:
     """Store these changes to the chat (created if new) and return it."""
     chat = (await get_or_create_chat(update, context)).with_changes(**changes)
-    engine_of(context).store.put_chat(chat)
+    await engine_of(context).db.put_chat(chat)
     return chat
 
 

@@ -18,7 +18,7 @@ from bot.buttons import (
     saved_page_data,
     unsave_data,
 )
-from bot.deliver import BUTTONS_PER_ROW, ENTRY_NUMBER, save_label, send_document, send_html
+from bot.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.readinglist import render_saved_page, saved_pages
@@ -129,11 +129,12 @@ async def _send_saved_page(
     for index, part in enumerate(parts):
         if index:
             await asyncio.sleep(engine.settings.chat_interval)
-        numbers = [int(n) for n in ENTRY_NUMBER.findall(part)]
         last = index == len(parts) - 1
-        markup = _saved_keyboard(chat.lang, papers, numbers, page + 1 if last and more else None)
+        markup = _saved_keyboard(
+            chat.lang, papers, list(part.numbers), page + 1 if last and more else None
+        )
         sent = await send_html(
-            context.bot, engine, chat.chat_id, part, markup, thread_id=thread_of(update)
+            context.bot, engine, chat.chat_id, part.text, markup, thread_id=thread_of(update)
         )
         if sent is None:
             return

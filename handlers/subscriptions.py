@@ -53,7 +53,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if back:
         before = feed_names(engine)  # the chat, still inactive, is not among them
         chat = chat.with_changes(active=True)
-        engine.store.put_chat(chat)
+        await engine.db.put_chat(chat)
         fetch_new_feeds(context, before)
     lines = [t(chat.lang, "start.welcome_back" if back else "start.hello")]
     if is_group(update):
@@ -91,7 +91,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = chat.with_changes(topics=chat.topics + tuple(str(topic) for topic in added))
     thread = thread_of(update)  # sent inside a forum topic: digests go to that topic
     chat = chat.with_changes(thread_id=thread) if thread else chat
-    engine.store.put_chat(chat)
+    await engine.db.put_chat(chat)
     fetch_new_feeds(context, before)
     await reply(update, context, _subscribed_text(chat, topics, added, clock_now(context)))
 
@@ -172,7 +172,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     have = {_key_of(s) for s in chat.topics}
     missing = [str(topic) for topic in topics if topic.key not in have]
     chat = chat.with_changes(topics=kept)
-    engine_of(context).store.put_chat(chat)
+    await engine_of(context).db.put_chat(chat)
     lines = []
     if removed:
         lines.append(t(chat.lang, "unsubscribe.removed", topics=topic_list(chat.lang, removed)))
@@ -185,7 +185,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def _unsubscribe_all(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> None:
     count = len(chat.topics)
-    engine_of(context).store.put_chat(chat.with_changes(topics=()))
+    await engine_of(context).db.put_chat(chat.with_changes(topics=()))
     key = "unsubscribe.all" if count else "topics.empty"
     await reply(update, context, t(chat.lang, key, count=count))
 
@@ -254,7 +254,7 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     answer = t(chat.lang, "topics.gone")
     if topic is not None:
         chat = chat.with_changes(topics=tuple(s for s in chat.topics if s != topic))
-        engine_of(context).store.put_chat(chat)
+        await engine_of(context).db.put_chat(chat)
         answer = t(chat.lang, "topics.removed", topic=_short(topic))
     try:
         await edit(query, *render_list(chat))

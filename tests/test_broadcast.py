@@ -96,16 +96,16 @@ async def test_a_digest_that_fails_spares_the_others_and_is_retried_next_pass(
     h = harness
     chats, broken = list(range(4000, 4020)), 4007
     seed(h, [due_chat(c) for c in chats])
-    make_digest, failures = bot.scheduler.make_digest, []
+    prepare_digest, failures = bot.scheduler.prepare_digest, []
 
     async def failing(engine, chat, candidates=None):
         if chat.chat_id == broken and not fixed.is_set():
             failures.append(chat.chat_id)
             raise RuntimeError("injected failure")
-        return await make_digest(engine, chat, candidates)
+        return await prepare_digest(engine, chat, candidates)
 
     fixed = asyncio.Event()
-    monkeypatch.setattr(bot.scheduler, "make_digest", failing)
+    monkeypatch.setattr(bot.scheduler, "prepare_digest", failing)
     await h.start()
     caplog.set_level(logging.ERROR, logger="bot.scheduler")
     h.clock.set(MORNING)

@@ -94,6 +94,10 @@ class Store:
     def get_paper(self, paper_id: str) -> Paper | None:
         return self._read(self.papers.get, paper_id)
 
+    def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
+        """The stored papers of these ids, by id, in one query per few hundred."""
+        return self._read(self.papers.get_many, paper_ids)
+
     def announced_since(self, after_iso: str) -> list[Paper]:
         """Papers announced on days after `after_iso`, newest day first, feed order within a day."""
         return self._read(self.papers.announced_since, after_iso)
@@ -165,6 +169,16 @@ class Store:
             before = self.digests.put(digest)
             self.deliveries.record(digest, before)
             self.views.forget(digest.chat_id)  # bare numbers mean the digest again
+
+    def add_digest(self, digest: Digest, chat: Chat) -> None:
+        """A new digest and its chat's `last_announced` and cold-start tip flag (the chat as
+        stored, else `chat`): one commit, so a settings change made meanwhile is kept."""
+        with self.db.step():
+            self.put_digest(digest)
+            current = self.chats.get(chat.chat_id) or chat
+            newest = max(current.last_announced, digest.announced)
+            told = current.interests_tip_shown or digest.interests_tip
+            self.chats.put(current.with_changes(last_announced=newest, interests_tip_shown=told))
 
     def get_digest(self, chat_id: int, number: int) -> Digest | None:
         return self._read(self.digests.get, chat_id, number)

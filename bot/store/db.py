@@ -129,20 +129,32 @@ class Database:
         self.conn.execute(sql, tuple(args))
 
     def get_many(self, name: str, keys: Sequence[str]) -> dict[str, Any]:
-        """Decoded values of `keys` in one query per chunk, not one round trip per key."""
+        """Decoded values of `keys`: per chunk one query answering one row (sqlitedict hands
+        rows over one at a time, through a queue), decoded at once; a foreign value (not JSON)
+        is reported as `decode` reports it."""
         table, found = self[name], {}
         for start in range(0, len(keys), BATCH):
             chunk = list(keys[start : start + BATCH])
-            marks = ",".join("?" * len(chunk))
-            query = f'SELECT key, value FROM "{table.tablename}" WHERE key IN ({marks})'
-            for key, value in self.conn.select(query, chunk):
-                found[key] = table.decode(value)
+            where = f'FROM "{table.tablename}" WHERE key IN ({",".join("?" * len(chunk))})'
+            values, foreign = self.conn.select_one(
+                "SELECT json_group_object(key, json(value)) FILTER (WHERE json_valid(value)), "
+                f"count(*) FILTER (WHERE NOT json_valid(value)) {where}",
+                chunk,
+            )
+            if foreign:
+                for key, value in self.conn.select(f"SELECT key, value {where}", chunk):
+                    found[key] = table.decode(value)
+            found.update(json.loads(values))
         return found
 
     def keys_from(self, name: str, prefix: str) -> list[str]:
-        """Keys that start with `prefix`, by an index range (no scan of the table)."""
-        sql = f'SELECT key FROM "{name}" WHERE key >= ? AND key < ? ORDER BY key'
-        return [key for (key,) in self.select(sql, (prefix, prefix_end(prefix)))]
+        """Keys that start with `prefix`, by an index range (no scan), in one row of JSON."""
+        sql = (
+            f'SELECT json_group_array(key) FROM (SELECT key FROM "{name}" '
+            "WHERE key >= ? AND key < ? ORDER BY key)"
+        )
+        (keys,) = self.conn.select_one(sql, (prefix, prefix_end(prefix)))
+        return list(json.loads(keys))
 
     def items_from(self, name: str, prefix: str) -> list[tuple[str, Any]]:
         """(key, decoded value) of the keys that start with `prefix`, by an index range."""

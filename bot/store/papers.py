@@ -65,6 +65,10 @@ class Papers:
         data = self.db["papers"].get(paper_id)
         return Paper.from_dict(data) if data else None
 
+    def get_many(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
+        found = self.db.get_many("papers", list(dict.fromkeys(paper_ids)))
+        return {key: Paper.from_dict(data) for key, data in found.items()}
+
     def announced_since(self, after_iso: str) -> list[Paper]:
         """Papers announced on days after `after_iso`, newest day first, feed order within a day.
 
