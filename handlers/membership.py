@@ -8,8 +8,8 @@ from telegram import ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
-from bot.deliver import mark_inactive, move_chat
 from bot.i18n import t
+from bot.shell.deliver import mark_inactive, move_chat
 from handlers.common import engine_of, feed_names, fetch_new_feeds, is_group, reply, user_lang
 
 log = logging.getLogger(__name__)

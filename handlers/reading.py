@@ -11,19 +11,19 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
 from bot.clean import normalize_arxiv_id
-from bot.deliver import (
-    page_count,
-    paper_keyboard,
-    send_document,
-    send_html,
-    send_page,
-)
 from bot.engine import Engine
 from bot.i18n import t
 from bot.markdown import render_markdown
 from bot.models import Chat, Digest
 from bot.pipeline import digest_entries, prepare_digest
 from bot.render import DigestHeader, Entry, render_empty, render_paper
+from bot.shell.deliver import (
+    page_count,
+    paper_keyboard,
+    send_document,
+    send_html,
+    send_page,
+)
 from handlers.common import (
     args_text,
     engine_of,

@@ -11,12 +11,12 @@ from typing import Any
 from telegram import Update
 
 from bot.clean import normalize_arxiv_id
-from bot.deliver import PaperMarks
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.parse import parse_api
+from bot.shell.deliver import PaperMarks
 from handlers.common import Context, engine_of, replied_message_id
 
 log = logging.getLogger(__name__)

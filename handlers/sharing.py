@@ -18,10 +18,10 @@ from bot.buttons import (
     saved_page_data,
     unsave_data,
 )
-from bot.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.readinglist import render_saved_page, saved_pages
+from bot.shell.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
 from bot.textcut import fold_full_width, shorten, strip_invisible
 from handlers.common import (
     Context,

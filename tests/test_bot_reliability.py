@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.deliver import send_page
 from bot.pipeline import make_digest
+from bot.shell.deliver import send_page
 from bot.store import Store
 from tests.harness import Harness
 

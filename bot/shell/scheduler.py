@@ -19,11 +19,11 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import slots
-from bot.deliver import send_page
 from bot.engine import Engine
 from bot.models import Chat, Digest
 from bot.pipeline import Candidates, prepare_digest, run_fetch
-from bot.ratelimit import bulk_sends
+from bot.shell.deliver import send_page
+from bot.shell.ratelimit import bulk_sends
 
 log = logging.getLogger(__name__)
 
