@@ -1,12 +1,14 @@
-"""Reply latency while the LLM hangs: /help and /paper 1 of other chats, p50/p99.
+"""Reply latency while the LLM hangs, or while one chat floods: /help and /paper 1, p50/p99.
 
 The real Application against the loopback Bot API (its own process, strict flood limits) and a
 loopback LLM that stops answering: every 2 s one more chat asks /digest in a language not yet
-summarized, so its LLM calls hang. Meanwhile a new bystander sends /help every 0.25 s and a
-reader /paper 1 every 1 s. Prints figures; asserts nothing.
+summarized, so its LLM calls hang. With --flood N, instead, one chat sends N commands at once
+(its replies come at Telegram's one a second per chat). Meanwhile a new bystander sends /help
+every 0.25 s and a reader /paper 1 every 1 s. Prints figures; asserts nothing.
 
     python bench/latency_bench.py            # 20 s of hanging
     python bench/latency_bench.py 60
+    python bench/latency_bench.py --flood 200   # 20 s of a 200-command flood
 """
 
 from __future__ import annotations
@@ -37,6 +39,29 @@ tests.harness.TEST_CONFIG = tests.harness.TEST_CONFIG.replace(
     "[llm]\ntimeout = 5.0", "[llm]\ntimeout = 300.0"
 )
 WAITERS = range(700_001, 700_100)  # chats whose /digest waits on the hanging LLM
+FLOODER = 900_001  # the chat that sends its commands all at once
+
+
+async def flood(seconds: float, commands: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        readers = [Chat(r, topics=("q-bio.NC",), time="asap") for r in READERS]
+        h = await start_bot(Path(folder), readers, with_llm=True)
+        await wait_delivered(h, READERS)
+        for n in range(commands):
+            h.api.push_message(FLOODER, "/list" if n % 2 else "/help")
+        stop, helps, papers = asyncio.Event(), [], []
+        probing = asyncio.create_task(prober(h, stop, helps, papers))
+        await asyncio.sleep(seconds)
+        answered = sum(1 for _, chat in h.api.sent if chat == FLOODER)  # type: ignore[attr-defined]
+        stop.set()
+        await probing
+        print(
+            f"one chat flooding {commands} commands ({answered} answered after {seconds:.0f} s, "
+            f"at its per-chat pace): {latency_line('/help', helps)}; "
+            f"{latency_line('/paper 1', papers)}",
+            flush=True,
+        )
+        await stop_bot(h)
 
 
 async def main(seconds: float) -> None:
@@ -71,4 +96,6 @@ async def main(seconds: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seconds", nargs="?", type=float, default=20.0)
-    asyncio.run(main(parser.parse_args().seconds))
+    parser.add_argument("--flood", type=int, metavar="N", help="one chat sends N commands")
+    args = parser.parse_args()
+    asyncio.run(flood(args.seconds, args.flood) if args.flood else main(args.seconds))
