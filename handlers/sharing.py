@@ -6,6 +6,7 @@ import asyncio
 import html
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -51,6 +52,9 @@ def _argument(update: Update, context: Context) -> str:
 def _linked(paper: Paper) -> str:
     title = shorten(" ".join(paper.title.split()), TITLE_UNITS)
     return f'<a href="{html.escape(paper.abs_url, quote=True)}">{esc(title)}</a>'
+
+
+ListButton = TypeVar("ListButton", SaveButton, UnsaveButton)
 
 
 async def save(update: Update, context: Context) -> None:
@@ -158,15 +162,26 @@ def _saved_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def save_button(update: Update, context: Context) -> None:
-    """⭐ under an expanded paper: save it, or take it off when saved; the button shows which."""
-    button = await pressed(update, context, SaveButton)
+async def _list_button(
+    update: Update, context: Context, kind: type[ListButton]
+) -> tuple[ListButton, Chat] | None:
+    """The reading-list button pressed and its chat; None when it expired, or when a channel
+    subscriber (not an admin) pressed it: the channel's list is its admins'."""
+    button = await pressed(update, context, kind)
     if button is None:
-        return
+        return None
     if is_channel(update) and not await may_change(update, context):
         await refuse_change(update, context)
+        return None
+    return button, await get_or_create_chat(update, context)
+
+
+async def save_button(update: Update, context: Context) -> None:
+    """⭐ under an expanded paper: save it, or take it off when saved; the button shows which."""
+    found = await _list_button(update, context, SaveButton)
+    if found is None:
         return
-    chat, store = await get_or_create_chat(update, context), engine_of(context).store
+    (button, chat), store = found, engine_of(context).store
     if store.get_paper(button.paper_id) is None:  # pruned since it was shown
         await expired_button(update, context)
         return
@@ -184,13 +199,10 @@ async def save_button(update: Update, context: Context) -> None:
 
 async def unsave_button(update: Update, context: Context) -> None:
     """A remove button under /saved: take the paper off; its button goes."""
-    button = await pressed(update, context, UnsaveButton)
-    if button is None:
+    found = await _list_button(update, context, UnsaveButton)
+    if found is None:
         return
-    if is_channel(update) and not await may_change(update, context):
-        await refuse_change(update, context)
-        return
-    chat, store = await get_or_create_chat(update, context), engine_of(context).store
+    (button, chat), store = found, engine_of(context).store
     removed = await store.run(store.unsave_paper, chat.chat_id, button.paper_id)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
