@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import scheduler, slots
+from bot import slots
 from bot.models import Chat
+from bot.shell import scheduler
 from bot.slots import Frequency, frequency_text, parse_frequency, with_frequency
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
