@@ -26,6 +26,7 @@ from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
 from bot.menu import command_menus
+from bot.shell.deliver import send_html
 from bot.shell.ratelimit import FloodLimiter
 from bot.shell.scheduler import Clock, Scheduler, utc_now
 from bot.shell.updates import PerChatUpdateProcessor
@@ -159,10 +160,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     engine = context.bot_data.get("engine")
     if chat is None or engine is None:
         return
-    stored = engine.store.get_chat(chat.id)
+    stored = await engine.db.get_chat(chat.id)
     try:
         apology = t(stored.lang if stored else "en", "bot.internal_error")
-        await context.bot.send_message(chat.id, apology)
+        await send_html(context.bot, engine, chat.id, apology)  # the common send path
     except TelegramError as error:
         log.warning("could not apologise to chat %s: %s", chat.id, error)
 
