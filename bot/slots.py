@@ -44,34 +44,31 @@ class Frequency(NamedTuple):
 
 def latest_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's most recent delivery time at or before `now` (UTC); None for "asap"."""
-    hhmm = parse_hhmm(chat.time)
-    if hhmm is None:
-        return None
-    zone, step = ZoneInfo(chat.timezone), _period(chat)
-    day = now.astimezone(zone).date()
-    if step.days == 7:
-        day -= timedelta(days=(day.weekday() - chat.weekday) % 7)
-    slot = _slot_on(day, hhmm, zone)
-    while slot > now:
-        day -= step
-        slot = _slot_on(day, hhmm, zone)
-    return slot
+    return _walk(chat, now, forward=False)
 
 
 def next_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's next delivery time after `now`, in its own time zone; None for "asap"."""
+    slot = _walk(chat, now, forward=True)
+    return slot.astimezone(ZoneInfo(chat.timezone)) if slot else None
+
+
+def _walk(chat: Chat, now: datetime, forward: bool) -> datetime | None:
+    """The chat's first slot after `now` (forward) or last at or before it, day by day (or
+    week by week) in its zone; None for "asap"."""
     hhmm = parse_hhmm(chat.time)
     if hhmm is None:
         return None
     zone, step = ZoneInfo(chat.timezone), _period(chat)
     day = now.astimezone(zone).date()
-    if step.days == 7:
-        day += timedelta(days=(chat.weekday - day.weekday()) % 7)
+    if step.days == 7:  # to the chat's weekday, on the side of `now` we walk from
+        gap = (chat.weekday - day.weekday()) if forward else (day.weekday() - chat.weekday)
+        day += timedelta(days=gap % 7) if forward else -timedelta(days=gap % 7)
     slot = _slot_on(day, hhmm, zone)
-    while slot <= now:
-        day += step
+    while (slot <= now) if forward else (slot > now):
+        day = day + step if forward else day - step
         slot = _slot_on(day, hhmm, zone)
-    return slot.astimezone(zone)
+    return slot
 
 
 def parse_frequency(text: str) -> Frequency | str:

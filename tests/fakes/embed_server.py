@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import zlib
-from collections import deque
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
+
+from tests.fakes.scripted import Behaviour, ScriptedServer
 
 DIMENSIONS = 64
 _WORD = re.compile(r"[a-z]{3,}")
@@ -21,7 +21,6 @@ _WORD = re.compile(r"[a-z]{3,}")
 #   ("status", code)      an HTTP error
 #   ("json", obj)         obj as the whole answer (wrong shapes)
 #   ("sleep", seconds)    wait, then answer like "embed" (for client timeouts)
-Behaviour = tuple[Any, ...]
 
 
 def embedding(text: str) -> list[float]:
@@ -33,66 +32,23 @@ def embedding(text: str) -> list[float]:
     return [v / norm for v in vector]
 
 
-class FakeEmbeddings:
+class FakeEmbeddings(ScriptedServer):
     """`with FakeEmbeddings() as server:` serves `server.url` (ending in /v1).
 
     `requests` holds the bodies received; `inputs` every text embedded, in order.
     """
 
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
+        super().__init__()
         self.default: Behaviour = ("embed",)
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeEmbeddings is not started: use it as a context manager")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     @property
     def inputs(self) -> list[str]:
         with self._lock:
             return [text for body in self.requests for text in body.get("input", [])]
 
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, one each; then `default` answers."""
-        with self._lock:
-            self._script.extend(behaviours)
-
-    def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Behaviour:
-        with self._lock:
-            self.requests.append(body)
-            self.headers.append(headers)
-            return self._script.popleft() if self._script else self.default
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def respond(self, behaviour: Behaviour, body: dict[str, Any]) -> tuple[int, Any]:
         """Status and JSON answer for one behaviour."""

@@ -6,14 +6,14 @@ import json
 import math
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 
 import pytest
 
 from bot.answers import ENGLISH_STOPWORDS
+from tests.fakes.scripted import Behaviour, ScriptedServer
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
 #   ("translate",)              a valid answer in the asked language (the default)
@@ -27,7 +27,6 @@ from bot.answers import ENGLISH_STOPWORDS
 #                               whose abstract and TL;DR quote it), "partial" (the same with 12
 #                               characters of it), "error" (HTTP 400 whose body quotes it after
 #                               190 characters, so a cut at 200 falls inside it)
-Behaviour = tuple[Any, ...]
 
 FILLERS = {
     "zh": "中文翻译",
@@ -90,38 +89,18 @@ def echo_key(where: str, body: dict[str, Any], headers: dict[str, str]) -> Behav
     return ("json", answer)
 
 
-class FakeLLM:
+class FakeLLM(ScriptedServer):
     """`with FakeLLM() as llm:` serves `llm.url` (ending in /v1); `llm.requests` holds the bodies.
 
     `script(...)` queues behaviours for the next requests; `default` answers the rest.
     """
 
     def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []  # per request, names lower-cased
+        super().__init__()
         self.default: Behaviour = ("translate",)
-        self._script: deque[Behaviour] = deque()
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._gate = threading.Event()  # cleared by hold(): every request waits until release()
         self._gate.set()
         self.held = 0  # requests waiting at the gate now
-
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError(
-                "FakeLLM is not started: call start() or use it as a context manager"
-            )
-        port = self._server.server_address[1]
-        return f"http://127.0.0.1:{port}/v1"
-
-    def script(self, *behaviours: Behaviour) -> None:
-        """Queue behaviours for the next requests, one each; then `default` answers."""
-        with self._lock:
-            self._script.extend(behaviours)
 
     translation = staticmethod(translation)  # the default answer, for ("call", fn) behaviours
 
@@ -148,34 +127,8 @@ class FakeLLM:
             with self._lock:
                 self.held -= 1
 
-    def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes sleeping handlers
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Behaviour:
-        with self._lock:
-            self.requests.append(body)
-            self.headers.append(headers)
-            return self._script.popleft() if self._script else self.default
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def respond(
         self, behaviour: Behaviour, body: dict[str, Any]

@@ -1,0 +1,75 @@
+"""What the loopback API fakes share: a threaded HTTP server on 127.0.0.1 that answers scripted
+behaviours in order, then a default, and records every request body and its headers."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+
+# A behaviour is a tuple, used for one request in order of `script(...)`; each fake says which.
+Behaviour = tuple[Any, ...]
+
+
+class ScriptedServer:
+    """`with Fake() as server:` serves `server.url` (ending in /v1). Subclasses give `default`
+    and `handler()`, the request handler class that calls `next_behaviour`."""
+
+    default: Behaviour
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []  # per request, names lower-cased
+        self._script: deque[Behaviour] = deque()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()  # set by stop(): wakes sleeping handlers
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            name = type(self).__name__
+            raise RuntimeError(
+                f"{name} is not started: call start() or use it as a context manager"
+            )
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def script(self, *behaviours: Behaviour) -> None:
+        """Queue behaviours for the next requests, one each; then `default` answers."""
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError  # each fake answers its own API
+
+    def start(self) -> Self:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _next(self, body: dict[str, Any], headers: dict[str, str]) -> Behaviour:
+        """Record one request and say how to answer it."""
+        with self._lock:
+            self.requests.append(body)
+            self.headers.append(headers)
+            return self._script.popleft() if self._script else self.default
