@@ -48,6 +48,7 @@ class Settings:
     arxiv_backoff: float = 10.0
     arxiv_max_response_bytes: int = 16_000_000
     fetch_every_minutes: float = 60.0
+    fresh_minutes: float = 5.0
     check_every_seconds: float = 30.0
     chat_interval: float = 1.0
     keyword_scope: tuple[str, ...] = ()
@@ -136,6 +137,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         arxiv_backoff=read.number("arxiv", "backoff", minimum=0),
         arxiv_max_response_bytes=int(read.number("arxiv", "max_response_bytes", minimum=1024)),
         fetch_every_minutes=read.number("arxiv", "fetch_every_minutes", minimum=1),
+        fresh_minutes=read.number("arxiv", "fresh_minutes", minimum=0),
         keyword_scope=read.strings("arxiv", "keyword_scope"),
         check_every_seconds=read.number("schedule", "check_every_seconds", minimum=0.05),
         chat_interval=read.number("schedule", "chat_interval", minimum=0),

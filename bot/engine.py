@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -23,16 +25,21 @@ from bot.taxonomy import archive_of
 
 
 class FeedFetches:
-    """Fetches of feeds under way: one fetch of a feed query at a time, nothing held longer.
+    """Fetches of feeds, planned, under way and just done: each feed is asked once per need.
 
-    A run plans its queries when it starts; each is locked while it is fetched and stored,
-    then done. A /digest waits only for the planned queries that hold feeds its chat reads
-    (a topic just added is fetched right away), not for other feeds nor for summarizing.
+    A run plans its queries when it starts (`plan`, no await in between, so the next asker sees
+    them) and each query stays planned until it is fetched and stored. A query already being
+    fetched is not requested again: whoever else needs it awaits the same fetch (`once`). A new
+    subscriber's feeds are fetched only when no plan holds them and none was asked within
+    `fresh_seconds` (`stale`). A /digest waits only for the planned queries that hold feeds its
+    chat reads (`wait_for`), not for other feeds nor for summarizing.
     """
 
-    def __init__(self) -> None:
-        self.locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+    def __init__(self, fresh_seconds: float = 300.0) -> None:
+        self.fresh_seconds = fresh_seconds
         self.plans: list[list[str]] = []  # the queries each run under way has still to fetch
+        self.inflight: dict[str, asyncio.Future[int | None]] = {}
+        self.asked: dict[str, float] = {}  # feed name -> time.monotonic() of its last answer
         self.changed = asyncio.Event()
 
     @property
@@ -40,16 +47,37 @@ class FeedFetches:
         """Fetch runs under way, summarizing included."""
         return len(self.plans)
 
-    @asynccontextmanager
-    async def run(self, queries: Sequence[str]) -> AsyncIterator[FetchRun]:
-        """A fetch run of these queries, from its plan to its end."""
+    def plan(self, queries: Sequence[str]) -> FetchRun:
+        """Register a run of these queries now; the caller runs it `with` the returned run."""
         run = FetchRun(self, list(queries))
         self.plans.append(run.left)
-        try:
-            yield run
-        finally:
-            self.plans.remove(run.left)
-            self.wake()
+        return run
+
+    def stale(self, feeds: Iterable[str]) -> list[str]:
+        """The feeds that no run plans and that were not asked within `fresh_seconds`."""
+        now = time.monotonic()
+        planned = [query for left in self.plans for query in left]
+        return [
+            feed
+            for feed in feeds
+            if not any(covers(query, [feed]) for query in planned)
+            and now - self.asked.get(feed, -math.inf) > self.fresh_seconds
+        ]
+
+    async def once(self, query: str, fetch: Callable[[], Awaitable[int | None]]) -> int | None:
+        """Fetch a query, or await the fetch of it already under way (one request for all)."""
+        future = self.inflight.get(query)
+        if future is None:
+            future = asyncio.ensure_future(fetch())
+            self.inflight[query] = future
+            future.add_done_callback(lambda done: self._answered(query, done))
+        return await asyncio.shield(future)
+
+    def _answered(self, query: str, done: asyncio.Future[int | None]) -> None:
+        self.inflight.pop(query, None)
+        if not done.cancelled() and done.exception() is None:
+            now = time.monotonic()
+            self.asked.update(dict.fromkeys(query.split("+"), now))
 
     async def wait_for(self, feeds: Collection[str]) -> None:
         """Until no run plans a query that holds any of these feed names."""
@@ -63,21 +91,28 @@ class FeedFetches:
 
 @dataclass
 class FetchRun:
-    """One run's plan: the queries it has still to fetch."""
+    """One run's plan: the queries it has still to fetch; `with run:` ends it."""
 
     fetches: FeedFetches
     left: list[str]
+    queries: tuple[str, ...] = ()
 
-    @asynccontextmanager
-    async def feed(self, query: str) -> AsyncIterator[None]:
-        """Fetch and store one query, alone; then the run no longer plans it."""
-        try:
-            async with self.fetches.locks[query]:
-                yield
-        finally:
-            if query in self.left:
-                self.left.remove(query)
-            self.fetches.wake()
+    def __post_init__(self) -> None:
+        self.queries = tuple(self.left)
+
+    def done(self, query: str) -> None:
+        """The query is fetched and stored (or failed): the run no longer plans it."""
+        if query in self.left:
+            self.left.remove(query)
+        self.fetches.wake()
+
+    def __enter__(self) -> FetchRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.left in self.fetches.plans:
+            self.fetches.plans.remove(self.left)
+        self.fetches.wake()
 
 
 def covers(query: str, feeds: Collection[str]) -> bool:
@@ -108,6 +143,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
+        self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
 
     async def feeds_fetched(self, chat: Chat) -> None:
         """Return once no fetch under way or planned holds a feed this chat reads."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bot import lanes
 from bot.embed import (
     EmbeddingClient,
     EmbeddingSpace,
@@ -112,7 +113,7 @@ class RankCache:
     async def index(self, store: Store, days: tuple[str, ...]) -> PaperIndex:
         """The TF-IDF index of every stored paper of `days`, built once (in a thread)."""
         if days not in self.indexes:
-            self.indexes[days] = asyncio.ensure_future(asyncio.to_thread(_build, store, days))
+            self.indexes[days] = asyncio.ensure_future(lanes.in_thread(_build, store, days))
             for old in list(self.indexes)[:-INDEXES_KEPT]:  # the oldest day sets go
                 self.indexes.pop(old)
                 self.spaces.pop(old, None)
@@ -135,7 +136,7 @@ async def order_papers(engine: Engine, chat: Chat, papers: Sequence[Paper]) -> O
     cache = engine.ranking
     index = await cache.index(engine.store, days)
     space = await _space(engine, days, index, signal) if engine.settings.embed_enabled else None
-    ranked = await asyncio.to_thread(
+    ranked = await lanes.in_thread(
         rank_with_fallback, index, papers, signal, space, reasons_for=chat.limit
     )
     reasons = tuple(reason_data(r.reason) for r in ranked[: chat.limit])

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import date, timedelta
 
-from bot.engine import Engine
+from bot import lanes
+from bot.engine import Engine, FetchRun
 from bot.errors import FeedError, FetchError
 from bot.learn import order_papers, reason_of
 from bot.models import Chat, Digest, Paper, Summary
@@ -44,28 +45,34 @@ class FetchReport:
         )
 
 
-async def run_fetch(engine: Engine, queries: Sequence[str] | None = None) -> FetchReport:
-    """Fetch every feed the chats need (or `queries`), store new papers, summarize what is due."""
+async def run_fetch(
+    engine: Engine, queries: Sequence[str] | None = None, run: FetchRun | None = None
+) -> FetchReport:
+    """Fetch every feed the chats need (or `queries`, or a `run` planned already), store new
+    papers, summarize what is due. A feed another run is fetching is awaited, not asked again."""
     chats = [chat for chat in await engine.db.all_chats() if chat.active]
-    if queries is None:
-        queries = feed_queries(chats, engine.settings.keyword_scope)
-    async with engine.fetches.run(queries) as run:
+    if run is None:
+        run = engine.fetches.plan(
+            queries if queries is not None else feed_queries(chats, engine.settings.keyword_scope)
+        )
+    with run:
         new, unchanged, failed = 0, 0, []
-        for query in queries:
+        for query in run.queries:
             try:
-                async with run.feed(query):  # one fetch of a feed at a time
-                    added = await fetch_and_store(engine, query)
+                added = await engine.fetches.once(query, partial(fetch_and_store, engine, query))
             except (FetchError, FeedError) as error:
                 log.warning("fetch of %s failed: %s", query, error)
                 failed.append(query)
                 continue
+            finally:
+                run.done(query)
             if added is None:
                 unchanged += 1
             else:
                 new += added
         summarized = await summarize_pending(engine, chats)
     await engine.db.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
-    return FetchReport(len(queries), unchanged, tuple(failed), new, summarized)
+    return FetchReport(len(run.queries), unchanged, tuple(failed), new, summarized)
 
 
 async def fetch_and_store(engine: Engine, query: str) -> int | None:
@@ -76,8 +83,8 @@ async def fetch_and_store(engine: Engine, query: str) -> int | None:
     )
     if response.unchanged:
         return None
-    feed = await asyncio.to_thread(parse_feed, response.content)  # seconds for a big feed
-    added = await asyncio.to_thread(engine.store.put_papers, feed.papers)
+    feed = await lanes.in_thread(parse_feed, response.content)  # seconds for a big feed
+    added = await lanes.in_thread(engine.store.put_papers, feed.papers)
     # The validators are saved after the papers: a kill in between costs a refetch, not papers.
     await engine.db.put_feed_state(
         query,

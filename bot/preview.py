@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import lanes
 from bot.engine import Engine
 from bot.errors import DigestError, FeedError
 from bot.markdown import render_markdown, render_text
@@ -83,7 +83,7 @@ def _read_file(path: str, engine: Engine) -> bytes:
 async def _parsed(content: bytes, source: str) -> Feed:
     """The feed parsed in a thread (seconds for a big one); a FeedError names its source."""
     try:
-        return await asyncio.to_thread(parse_feed, content)
+        return await lanes.in_thread(parse_feed, content)
     except FeedError as error:
         raise FeedError(f"{source}: {error}") from None
 

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from bot import lanes
 from bot.answers import MATH
 from bot.clean import plain_markup
 from bot.errors import SummarizeError
@@ -153,7 +154,7 @@ class SummaryService:
             unique.setdefault(paper.key, paper)
         stored = {key: s for key in unique if (s := self._memo.get((key, lang))) is not None}
         if missing := [key for key in unique if key not in stored]:
-            found = await asyncio.to_thread(self._store.get_summaries, missing, lang)
+            found = await lanes.in_thread(self._store.get_summaries, missing, lang)
             self._remember(found.values())
             stored.update(found)
         retrying = retry_fallbacks and self._llm is not None
@@ -182,7 +183,7 @@ class SummaryService:
     async def _compute(self, paper: Paper, lang: str) -> Summary:
         async with self._semaphore:
             summary = await self._llm_or_offline(paper, lang)
-        await asyncio.to_thread(self._store.put_summaries, [summary])
+        await lanes.in_thread(self._store.put_summaries, [summary])
         self._remember([summary])
         return summary
 
@@ -196,7 +197,7 @@ class SummaryService:
     async def _llm_or_offline(self, paper: Paper, lang: str) -> Summary:
         if self._llm is None:
             return offline_summary(paper, lang)
-        cached = await asyncio.to_thread(self._store.get_summary, paper.key, lang)
+        cached = await lanes.in_thread(self._store.get_summary, paper.key, lang)
         if cached is not None and not cached.is_fallback:  # made while this one waited
             return cached
         try:

@@ -18,7 +18,6 @@ from bot.buttons import Button, parse_button
 from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
-from bot.select import feed_queries, join_feeds
 from bot.shell.deliver import fit_message, send_html
 from bot.shell.scheduler import Scheduler, next_slot
 from bot.textcut import quote
@@ -264,20 +263,10 @@ async def admin_button(
     return query, button
 
 
-def feed_names(engine: Engine) -> set[str]:
-    """The feeds (categories, archives) the active chats need fetched right now."""
-    queries = feed_queries(engine.store.all_chats(), engine.settings.keyword_scope)
-    return {name for query in queries for name in query.split("+")}
-
-
-def fetch_new_feeds(context: Context, before: set[str]) -> None:
-    """Fetch, in the background, the feeds no chat needed before a change (a new topic)."""
-    new = sorted(feed_names(engine_of(context)) - before)
-    if not new:
-        return
-    queries = join_feeds(new)
-    log.info("fetching new feed(s) now: %s", ", ".join(queries))
-    context.application.create_task(scheduler_of(context).fetch(queries), name="fetch-new-feeds")
+def fetch_new_feeds(context: Context, chat: Chat) -> None:
+    """Fetch, in the background, the chat's feeds that nobody fetched a moment ago (a new
+    topic); many chats subscribing at once share one request per feed."""
+    scheduler_of(context).fetch_for(chat)
 
 
 def when_text(chat: Chat, now: datetime) -> str:

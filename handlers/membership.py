@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import t
 from bot.shell.deliver import mark_inactive, move_chat
-from handlers.common import engine_of, feed_names, fetch_new_feeds, is_group, reply, user_lang
+from handlers.common import engine_of, fetch_new_feeds, is_group, reply, user_lang
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +40,13 @@ async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _came_back(
     update: Update, context: ContextTypes.DEFAULT_TYPE, change: ChatMemberUpdated
 ) -> None:
-    """Reactivate a known chat (fetching its feeds if nobody else needs them); greet a group."""
+    """Reactivate a known chat (fetching its feeds unless asked a moment ago); greet a group."""
     engine = engine_of(context)
     chat = await engine.db.get_chat(change.chat.id)
     if chat is not None and not chat.active:
-        before = feed_names(engine)
         await engine.db.put_chat(chat.with_changes(active=True))
         log.info("chat %s active again: bot is %s", chat.chat_id, change.new_chat_member.status)
-        fetch_new_feeds(context, before)
+        fetch_new_feeds(context, chat)
     if is_group(update):  # a private chat's /start follows and greets
         lang = chat.lang if chat is not None else user_lang(update)
         await reply(update, context, t(lang, "membership.group_added"))

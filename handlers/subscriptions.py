@@ -27,7 +27,6 @@ from handlers.common import (
     edit,
     engine_of,
     esc,
-    feed_names,
     fetch_new_feeds,
     get_or_create_chat,
     is_group,
@@ -51,10 +50,9 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await get_or_create_chat(update, context)
     back = not chat.active
     if back:
-        before = feed_names(engine)  # the chat, still inactive, is not among them
         chat = chat.with_changes(active=True)
         await engine.db.put_chat(chat)
-        fetch_new_feeds(context, before)
+        fetch_new_feeds(context, chat)
     lines = [t(chat.lang, "start.welcome_back" if back else "start.hello")]
     if is_group(update):
         lines.append(t(chat.lang, "start.group"))
@@ -85,14 +83,13 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, context, problem)
         return
     engine = engine_of(context)
-    before = feed_names(engine)
     have = {_key_of(s) for s in chat.topics}
     added = [topic for topic in topics if topic.key not in have]
     chat = chat.with_changes(topics=chat.topics + tuple(str(topic) for topic in added))
     thread = thread_of(update)  # sent inside a forum topic: digests go to that topic
     chat = chat.with_changes(thread_id=thread) if thread else chat
     await engine.db.put_chat(chat)
-    fetch_new_feeds(context, before)
+    fetch_new_feeds(context, chat)
     await reply(update, context, _subscribed_text(chat, topics, added, clock_now(context)))
 
 

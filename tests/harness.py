@@ -64,6 +64,7 @@ class Harness:
     app: Any = None
     env: dict[str, str] = field(default_factory=dict)
     keyword_scope: tuple[str, ...] = ()  # feeds keyword topics search; () keeps the default
+    arxiv_config: str = ""  # more lines of the [arxiv] section ("fresh_minutes = 0\n")
 
     def environment(self) -> dict[str, str]:
         env = {
@@ -82,7 +83,7 @@ class Harness:
         """Build the Application from settings, as `arxiv-digest run` does, and start polling."""
         config = self.data_dir.parent / "test.toml"
         scope = ", ".join(f'"{name}"' for name in self.keyword_scope)
-        extra = f"keyword_scope = [{scope}]\n" if scope else ""
+        extra = (f"keyword_scope = [{scope}]\n" if scope else "") + self.arxiv_config
         config.write_text(TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1))
         settings = load_settings(config, environ=self.environment())
         self.app = build_application(settings, clock=self.clock)

@@ -172,21 +172,22 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_kill_mid_batch_leaves_the_whole_batch_or_none_of_it(tmp_path: Path) -> None:
-    journal = tmp_path / (FILENAME + "-journal")
+    wal = tmp_path / (FILENAME + "-wal")
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)],
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         for line in proc.stdout:
             if line.startswith("start 2"):  # two batches are committed; the third is under way
                 break
+        committed = wal.stat().st_size  # two batches in the write-ahead log
         deadline = time.monotonic() + 10
-        while not journal.exists() and time.monotonic() < deadline:
-            pass  # the batch is spilling into the file: its rollback journal is there
-        mid_write = journal.exists()
+        while wal.stat().st_size == committed and time.monotonic() < deadline:
+            pass  # the third batch is spilling into the log, uncommitted
+        mid_write = wal.stat().st_size > committed
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
-    with Store(tmp_path) as store:  # opens: the hot journal is rolled back
+    with Store(tmp_path) as store:  # opens: the log's uncommitted frames are ignored
         listed = [p.id[:4] for p in store.announced_since("")]
     with sqlite3.connect(tmp_path / FILENAME) as conn:
         rows = conn.execute("SELECT substr(key, 1, 4), count(*) FROM papers GROUP BY 1").fetchall()

@@ -12,6 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
+from bot import lanes
 from bot.buttons import page_data, paper_data, save_data, vote_data
 from bot.engine import Engine
 from bot.i18n import t
@@ -130,7 +131,7 @@ async def _send_page(
         )
         if resume and last:  # the last part and the end of delivery: one commit
             digest = digest.with_changes(done=True)
-        await engine.db.put_digest(digest)
+        await engine.db.record_sent(digest)  # on disk before anything else is sent
     if resume and not digest.done:  # nothing was left to send
         digest = digest.with_changes(done=True)
         await engine.db.put_digest(digest)
@@ -149,7 +150,7 @@ async def _page_parts(
         entries = await digest_entries(engine, digest, numbers)
     header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
     header = replace(header, interests_tip=digest.interests_tip and page == 1)
-    return await asyncio.to_thread(render_digest_parts, header, entries, digest.lang)
+    return await lanes.in_thread(render_digest_parts, header, entries, digest.lang)
 
 
 async def send_html(

@@ -10,7 +10,8 @@ first second, and a strict server answers 429. It also halts every chat on any 4
 - a private chat gets one message per `chat_interval`, counted the same way; a group keeps
   PTB's 20 a minute;
 - a 429 pauses the chat it came from for `retry_after`, not the whole bot;
-- replies to users take a free slot before broadcast messages (sent inside `bulk_sends()`).
+- replies to users take a free slot before broadcast messages (sent in the bulk lane,
+  `bulk_sends()`: bot/lanes.py).
 """
 
 from __future__ import annotations
@@ -22,28 +23,26 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot import lanes
+
 log = logging.getLogger(__name__)
 
 GROUP_PER_MINUTE = 20
 MAX_IDLE_WINDOWS = 1024
-_BULK: ContextVar[bool] = ContextVar("bulk_send", default=False)
 
 
 @contextlib.contextmanager
 def bulk_sends() -> Iterator[None]:
-    """Mark the messages sent in this block (and tasks it starts) as broadcast: replies go first."""
-    token = _BULK.set(True)
-    try:
+    """Mark the messages sent in this block (and tasks it starts) as broadcast: replies go first.
+    The block's store and CPU work runs in the bulk lane's threads (bot/lanes.py)."""
+    with lanes.bulk():
         yield
-    finally:
-        _BULK.reset(token)
 
 
 class SlidingWindow:
@@ -142,7 +141,7 @@ class FloodLimiter(BaseRateLimiter[int]):
     async def _send(
         self, chat: str, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any, kwargs: Any
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        urgent = not _BULK.get()
+        urgent = not lanes.is_bulk()
         async with self._chat_limit(chat, urgent):
             await self._overall.acquire(urgent)
             try:

@@ -19,9 +19,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import slots
-from bot.engine import Engine
+from bot.engine import Engine, FetchRun
 from bot.models import Chat, Digest
 from bot.pipeline import Candidates, prepare_digest, run_fetch
+from bot.select import chat_feeds, chat_topics, join_feeds
 from bot.shell.deliver import send_page
 from bot.shell.ratelimit import bulk_sends
 
@@ -95,13 +96,17 @@ class Scheduler:
             name="deliveries",
         )
         # Retention (storage.keep_days): an hour after start-up, then daily, in a worker thread.
-        store = self.engine.store
         queue.run_repeating(
-            lambda _: store.run(store.prune, settings.keep_days, self.clock().timestamp()),
+            self._retention_job,
             timedelta(days=1),
             first=timedelta(hours=1),
             name="retention",
         )
+
+    async def _retention_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
+        store, keep_days = self.engine.store, self.engine.settings.keep_days
+        with bulk_sends():
+            await store.run(store.prune, keep_days, self.clock().timestamp())
 
     async def _fetch_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
         await self.fetch()
@@ -109,14 +114,32 @@ class Scheduler:
     async def _check_job(self, _: ContextTypes.DEFAULT_TYPE) -> None:
         await self.deliver_due()
 
-    async def fetch(self, queries: list[str] | None = None) -> None:
-        """One fetch run, then deliveries that were waiting for its papers."""
-        report = await run_fetch(self.engine, queries)
-        self.fetch_runs += 1
-        log.info("fetch: %s", report.line())
-        if report.new_papers:
-            self.generation += 1
-        await self.deliver_due()
+    def fetch_for(self, chat: Chat) -> list[str]:
+        """Fetch now, in the background, the chat's feeds that no run plans and that were not
+        asked a moment ago (a new topic); the queries planned, [] when none was needed.
+
+        Planned before this returns: every other subscriber of the same feeds finds them
+        planned and shares this one request, and their /digest waits for it.
+        """
+        feeds = chat_feeds(chat_topics(chat.topics), self.engine.settings.keyword_scope)
+        stale = self.engine.fetches.stale(feeds)
+        if not stale:
+            return []
+        queries = join_feeds(stale)
+        log.info("fetching new feed(s) now: %s", ", ".join(queries))
+        run = self.engine.fetches.plan(queries)
+        self.app.create_task(self.fetch(queries, run), name="fetch-new-feeds")
+        return queries
+
+    async def fetch(self, queries: list[str] | None = None, run: FetchRun | None = None) -> None:
+        """One fetch run, then deliveries that were waiting for its papers (bulk lane)."""
+        with bulk_sends():
+            report = await run_fetch(self.engine, queries, run)
+            self.fetch_runs += 1
+            log.info("fetch: %s", report.line())
+            if report.new_papers:
+                self.generation += 1
+            await self.deliver_due()
 
     async def deliver_due(self) -> None:
         """Finish interrupted deliveries, then deliver every chat whose slot is open.
@@ -135,6 +158,9 @@ class Scheduler:
                     and self._checked.get(chat.chat_id) != (self.generation, chat)
                 ]
                 await self._each_chat(due, lambda item: self._deliver(*item, now, candidates))
+            if due:
+                journal = self.engine.store.journal
+                log.info("delivery pass: %d chat(s) due; messages %s", len(due), journal.figures())
 
     async def _each_chat(
         self, items: list[tuple[int, T]], work: Callable[[tuple[int, T]], Awaitable[None]]

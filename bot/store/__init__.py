@@ -1,19 +1,21 @@
-"""All storage: one sqlitedict file, a JSON table per concern, one commit per logical step."""
+"""All storage: one SQLite file of sqlitedict tables, a JSON table per concern, one commit per
+logical step."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
+from bot import lanes
 from bot.errors import DigestError
 from bot.models import Chat, Digest, Paper, Summary
 from bot.store.chats import Chats, Counters, Feeds
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
+from bot.store.journal import SendJournal
 from bot.store.papers import Papers, Summaries
 from bot.store.reserved import Saved
 from bot.store.retention import Concerns, Pruned, prune
@@ -57,13 +59,16 @@ class Store:
         self.votes, self.saved = Votes(self.db), Saved(self.db)
         self.views = Views(self.db)
         self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.embed)
+        # each sent message's record, committed by a thread of its own (bot/store/journal.py)
+        self.journal = SendJournal(self._record_sent)
 
     async def run(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a store call (or any function of store calls) in a worker thread."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """Run a store call (or any function of store calls) in a worker thread of the
+        caller's lane (bot.lanes)."""
+        return await lanes.in_thread(fn, *args, **kwargs)
 
     def _read(self, fn: Callable[..., R], *args: Any) -> R:
-        with self.db.lock:  # no reading half of another thread's step
+        with self.db.read():  # one state of the file, never half of another thread's step
             return fn(*args)
 
     def _write(self, fn: Callable[..., R], *args: Any) -> R:
@@ -72,6 +77,7 @@ class Store:
 
     def close(self) -> None:
         """Close the file; every step is committed when its method returns."""
+        self.journal.close()
         self.db.close()
 
     def __enter__(self) -> Self:
@@ -169,6 +175,12 @@ class Store:
             before = self.digests.put(digest)
             self.deliveries.record(digest, before)
             self.views.forget(digest.chat_id)  # bare numbers mean the digest again
+
+    def _record_sent(self, digests: Sequence[Digest]) -> None:
+        """Delivery progress of several digests (each a message further): one commit."""
+        with self.db.step():
+            for digest in digests:
+                self.put_digest(digest)
 
     def add_digest(self, digest: Digest, chat: Chat) -> None:
         """A new digest and its chat's `last_announced` and cold-start tip flag (the chat as

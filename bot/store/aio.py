@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot import lanes
 from bot.models import Chat, Digest, Paper, Summary
 
 if TYPE_CHECKING:
@@ -23,55 +23,59 @@ class AsyncStore:
         self.store = store
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        return await asyncio.to_thread(self.store.get_chat, chat_id)
+        return await lanes.in_thread(self.store.get_chat, chat_id)
 
     async def put_chat(self, chat: Chat) -> None:
-        await asyncio.to_thread(self.store.put_chat, chat)
+        await lanes.in_thread(self.store.put_chat, chat)
 
     async def all_chats(self) -> list[Chat]:
-        return await asyncio.to_thread(self.store.all_chats)
+        return await lanes.in_thread(self.store.all_chats)
 
     async def move_chat(self, old_id: int, new_id: int) -> bool:
-        return await asyncio.to_thread(self.store.move_chat, old_id, new_id)
+        return await lanes.in_thread(self.store.move_chat, old_id, new_id)
 
     async def get_paper(self, paper_id: str) -> Paper | None:
-        return await asyncio.to_thread(self.store.get_paper, paper_id)
+        return await lanes.in_thread(self.store.get_paper, paper_id)
 
     async def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
-        return await asyncio.to_thread(self.store.get_papers, paper_ids)
+        return await lanes.in_thread(self.store.get_papers, paper_ids)
 
     async def latest_day(self) -> str:
-        return await asyncio.to_thread(self.store.latest_day)
+        return await lanes.in_thread(self.store.latest_day)
 
     async def get_summaries(self, paper_keys: Sequence[str], lang: str) -> dict[str, Summary]:
-        return await asyncio.to_thread(self.store.get_summaries, paper_keys, lang)
+        return await lanes.in_thread(self.store.get_summaries, paper_keys, lang)
 
     async def put_summaries(self, summaries: Iterable[Summary]) -> None:
-        await asyncio.to_thread(self.store.put_summaries, list(summaries))
+        await lanes.in_thread(self.store.put_summaries, list(summaries))
 
     async def get_feed_state(self, query: str) -> dict[str, Any]:
-        return await asyncio.to_thread(self.store.get_feed_state, query)
+        return await lanes.in_thread(self.store.get_feed_state, query)
 
     async def put_feed_state(self, query: str, state: dict[str, Any]) -> None:
-        await asyncio.to_thread(self.store.put_feed_state, query, state)
+        await lanes.in_thread(self.store.put_feed_state, query, state)
 
     async def next_digest_number(self, chat_id: int) -> int:
-        return await asyncio.to_thread(self.store.next_digest_number, chat_id)
+        return await lanes.in_thread(self.store.next_digest_number, chat_id)
 
     async def add_digest(self, digest: Digest, chat: Chat) -> None:
-        await asyncio.to_thread(self.store.add_digest, digest, chat)
+        await lanes.in_thread(self.store.add_digest, digest, chat)
 
     async def put_digest(self, digest: Digest) -> None:
-        await asyncio.to_thread(self.store.put_digest, digest)
+        await lanes.in_thread(self.store.put_digest, digest)
+
+    async def record_sent(self, digest: Digest) -> None:
+        """A digest's delivery progress, committed the moment the sent message is answered."""
+        await self.store.journal.record(digest)
 
     async def get_digest(self, chat_id: int, number: int) -> Digest | None:
-        return await asyncio.to_thread(self.store.get_digest, chat_id, number)
+        return await lanes.in_thread(self.store.get_digest, chat_id, number)
 
     async def latest_digest(self, chat_id: int) -> Digest | None:
-        return await asyncio.to_thread(self.store.latest_digest, chat_id)
+        return await lanes.in_thread(self.store.latest_digest, chat_id)
 
     async def undelivered_digests(self) -> list[Digest]:
-        return await asyncio.to_thread(self.store.undelivered_digests)
+        return await lanes.in_thread(self.store.undelivered_digests)
 
     async def digest_for_message(self, chat_id: int, message_id: int) -> Digest | None:
-        return await asyncio.to_thread(self.store.digest_for_message, chat_id, message_id)
+        return await lanes.in_thread(self.store.digest_for_message, chat_id, message_id)

@@ -1,4 +1,5 @@
-"""One SQLite file, one connection: sqlitedict tables that commit together, one step at a time."""
+"""One SQLite file in WAL mode: sqlitedict tables over a connection per thread, one writer at a
+time with people's writes first, one step = one transaction."""
 
 from __future__ import annotations
 
@@ -10,14 +11,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlitedict import SqliteDict, SqliteMultithread
+from sqlitedict import SqliteDict
 
+from bot import lanes
 from bot.errors import DigestError
 
 BATCH = 500  # keys per SELECT ... IN (...), well under SQLite's parameter limit
-# The default rollback journal: the database stays one file (no -wal/-shm sidecars to lose in a
-# backup or on a network volume), and a kill mid-commit is rolled back on the next open.
-JOURNAL_MODE = "DELETE"
+# Write-ahead log: readers never wait for a writer, and a commit is one append to the log.
+# With synchronous=NORMAL a commit does not wait for fsync: it survives a kill of the process
+# (the operating system holds the written pages), and a power cut loses at most the last
+# commits before the most recent checkpoint's sync, never the file's integrity.
+JOURNAL_MODE = "WAL"
+SYNCHRONOUS = "NORMAL"
+BUSY_SECONDS = 30.0  # another process writing (an `arxiv-digest fetch` beside `run`)
+CHECKPOINT_EVERY = 256  # commits between two checkpoints, made by bulk work outside the gate
 
 
 def _decoder(path: Path, table: str) -> Callable[[str | bytes], Any]:
@@ -35,7 +42,7 @@ def _decoder(path: Path, table: str) -> Callable[[str | bytes], Any]:
 
 
 def check_database(path: Path) -> None:
-    """Refuse a file that is not an SQLite database, before sqlitedict's thread trips on it."""
+    """Refuse a file that is not an SQLite database, before any table is opened on it."""
     if not path.exists():
         return
     try:
@@ -51,76 +58,200 @@ def prefix_end(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-class Table(SqliteDict):  # type: ignore[misc]  # sqlitedict ships no type hints
-    """A sqlitedict table on the database's shared connection: its writes join the open step."""
+class WriteGate:
+    """The file's one writer at a time in this process; waiting urgent writers go first.
 
-    def __init__(self, conn: SqliteMultithread, path: Path, name: str) -> None:
+    SQLite lets one connection write at a time; a writer that finds the file busy sleeps in
+    steps of up to 100 ms. Taking this gate first, writers of this process never meet a busy
+    file: they wake as soon as the previous one commits, people's writes and the record of a
+    sent message before broadcast work.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._held = False
+        self._urgent_waiting = 0
+
+    def acquire(self, urgent: bool) -> None:
+        with self._cond:
+            self._urgent_waiting += urgent
+            try:
+                while self._held or (not urgent and self._urgent_waiting):
+                    self._cond.wait()
+            finally:
+                self._urgent_waiting -= urgent
+            self._held = True
+
+    def release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+
+class ThreadConnection:
+    """sqlitedict's connection interface over the calling thread's own SQLite connection.
+
+    Each thread opens its connection on first use (WAL lets them read side by side); the
+    Database closes them all. Statements outside a step commit on their own.
+    """
+
+    autocommit = False
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.closed = False
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        if self.closed:
+            raise DigestError(f"{self.path}: the database is closed")
+        conn = sqlite3.connect(
+            self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
+        conn.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints are the Database's, off-gate
+        with self._lock:
+            self._opened.append(conn)
+        return conn
+
+    def execute(self, req: str, arg: Sequence[Any] | None = None, res: Any = None) -> None:
+        self.connection().execute(req, tuple(arg or ()))
+
+    def executemany(self, req: str, items: Iterable[Sequence[Any]]) -> None:
+        for item in items:
+            self.execute(req, item)
+
+    def select(self, req: str, arg: Sequence[Any] | None = None) -> Iterator[tuple[Any, ...]]:
+        return iter(self.connection().execute(req, tuple(arg or ())).fetchall())
+
+    def select_one(self, req: str, arg: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
+        return next(iter(self.select(req, arg)), None)
+
+    def commit(self, blocking: bool = True) -> None:
+        """Nothing to do: a step commits itself, other statements commit on their own."""
+
+    def close(self, force: bool = False) -> None:
+        """Close every thread's connection (when no thread uses them any more)."""
+        with self._lock:
+            self.closed = True
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+
+
+class Table(SqliteDict):  # type: ignore[misc]  # sqlitedict ships no type hints
+    """A sqlitedict table on the database's connections: its writes join the thread's step."""
+
+    def __init__(self, conn: ThreadConnection, path: Path, name: str) -> None:
         self._shared = conn
         super().__init__(
             str(path),
             tablename=name,
             autocommit=False,
-            journal_mode=JOURNAL_MODE,
             encode=json.dumps,
             decode=_decoder(path, name),
             outer_stack=False,  # sqlitedict otherwise records a traceback on every query
         )
 
-    def _new_conn(self) -> SqliteMultithread:
+    def _new_conn(self) -> ThreadConnection:
         return self._shared
 
     def close(self, do_log: bool = True, force: bool = False) -> None:
-        self.conn = None  # the Database closes the shared connection, once
+        self.conn = None  # the Database closes the connections, once
 
 
 class Database:
-    """The file, its one connection (a sqlitedict worker thread) and a lock held per step.
+    """The file, a connection per thread, the write gate, and steps: one transaction each.
 
-    Every table shares the connection, so whatever a step wrote to any table is one SQLite
-    transaction: a kill -9 before its commit leaves none of it, after it all of it.
+    Whatever a step writes to any table is one SQLite transaction: a kill -9 before its commit
+    leaves none of it, after it all of it. Reads outside a step see one snapshot per `read()`.
     """
 
     def __init__(self, path: Path, table_names: Iterable[str]) -> None:
         self.path = path
-        self.lock = threading.RLock()
-        self._depth = 0  # steps open on the lock's owner
-        self.conn = SqliteMultithread(
-            str(path), autocommit=False, journal_mode=JOURNAL_MODE, outer_stack=False
-        )
-        # sqlitedict switches fsync off; a kill is safe either way, a power cut only with FULL.
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.gate = WriteGate()
+        self.conn = ThreadConnection(path)
+        self._local = threading.local()  # this thread's step depth
+        self._commits = 0
+        first = self.conn.connection()
         # Takes effect on a new file (before its first table); an old file needs a VACUUM.
-        self.conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        first.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        first.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
         self.tables = {name: Table(self.conn, path, name) for name in table_names}
 
     def __getitem__(self, name: str) -> Table:
         return self.tables[name]
 
+    @property
+    def _depth(self) -> int:
+        depth: int = getattr(self._local, "depth", 0)
+        return depth
+
+    @_depth.setter
+    def _depth(self, value: int) -> None:
+        self._local.depth = value
+
     @contextmanager
     def step(self) -> Iterator[None]:
         """One logical write: whole, committed once at its end, rolled back if it fails.
 
-        A step inside a step joins it (only the outermost one commits).
+        A step inside a step joins it (only the outermost one commits). Work of the bulk lane
+        waits at the gate while a person's write or a send record is waiting.
         """
-        with self.lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self.conn.execute("BEGIN")  # explicit, so a failed step always has one to roll back
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        bulk = lanes.is_bulk()
+        self.gate.acquire(urgent=not bulk)
+        conn = self.conn.connection()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             try:
                 yield
             except BaseException:
-                self.conn.select_one("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            else:
-                self.conn.commit()
-            finally:
-                self._depth = 0
+            conn.execute("COMMIT")
+            self._commits += 1
+        finally:
+            self._depth = 0
+            self.gate.release()
+        if bulk and self._commits >= CHECKPOINT_EVERY:
+            self.checkpoint()
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """Several reads that see one state of the file (never half of another's step)."""
+        if self._depth:
+            yield
+            return
+        conn = self.conn.connection()
+        conn.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield
+        finally:
+            self._depth = 0
+            conn.execute("COMMIT")
+
+    def checkpoint(self, mode: str = "PASSIVE") -> None:
+        """Copy the write-ahead log into the file, beside readers and writers (PASSIVE)."""
+        self._commits = 0
+        self.conn.select_one(f"PRAGMA wal_checkpoint({mode})")
 
     def select(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self.conn.select(sql, tuple(args)))
@@ -128,15 +259,20 @@ class Database:
     def execute(self, sql: str, args: Sequence[Any] = ()) -> None:
         self.conn.execute(sql, tuple(args))
 
+    def one(self, sql: str, args: Sequence[Any] = ()) -> tuple[Any, ...]:
+        """The one row of an aggregate query."""
+        row = self.conn.select_one(sql, tuple(args))
+        assert row is not None, "an aggregate query answers one row"
+        return row
+
     def get_many(self, name: str, keys: Sequence[str]) -> dict[str, Any]:
-        """Decoded values of `keys`: per chunk one query answering one row (sqlitedict hands
-        rows over one at a time, through a queue), decoded at once; a foreign value (not JSON)
-        is reported as `decode` reports it."""
+        """Decoded values of `keys`: per chunk one query answering one row of JSON, decoded at
+        once; a foreign value (not JSON) is reported as `decode` reports it."""
         table, found = self[name], {}
         for start in range(0, len(keys), BATCH):
             chunk = list(keys[start : start + BATCH])
             where = f'FROM "{table.tablename}" WHERE key IN ({",".join("?" * len(chunk))})'
-            values, foreign = self.conn.select_one(
+            values, foreign = self.one(
                 "SELECT json_group_object(key, json(value)) FILTER (WHERE json_valid(value)), "
                 f"count(*) FILTER (WHERE NOT json_valid(value)) {where}",
                 chunk,
@@ -153,7 +289,7 @@ class Database:
             f'SELECT json_group_array(key) FROM (SELECT key FROM "{name}" '
             "WHERE key >= ? AND key < ? ORDER BY key)"
         )
-        (keys,) = self.conn.select_one(sql, (prefix, prefix_end(prefix)))
+        (keys,) = self.one(sql, (prefix, prefix_end(prefix)))
         return list(json.loads(keys))
 
     def items_from(self, name: str, prefix: str) -> list[tuple[str, Any]]:
@@ -172,12 +308,21 @@ class Database:
 
     def vacuum(self, full: bool = False) -> None:
         """Give freed pages back to the file system (outside any step)."""
-        with self.lock:
+        self.gate.acquire(urgent=False)
+        try:
             self.conn.select_one("VACUUM" if full else "PRAGMA incremental_vacuum")
+        finally:
+            self.gate.release()
 
     def close(self) -> None:
-        with self.lock:
-            tables, self.tables = self.tables, {}
-            for table in tables.values():
-                table.close()
+        """Fold the log into the file and close every connection."""
+        tables, self.tables = self.tables, {}
+        for table in tables.values():
+            table.close()
+        if not self.conn.closed:
+            self.gate.acquire(urgent=True)
+            try:
+                self.checkpoint("TRUNCATE")
+            finally:
+                self.gate.release()
             self.conn.close()

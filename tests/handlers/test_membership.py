@@ -60,6 +60,7 @@ async def test_a_bot_added_to_a_new_group_greets_it(harness: Harness) -> None:
 
 
 async def test_a_chat_back_after_a_block_has_its_feeds_fetched_again(harness: Harness) -> None:
+    harness.arxiv_config = "fresh_minutes = 0\n"  # as if its feed was last asked long ago
     await harness.start()
     await harness.say(USER, "/subscribe hep-th")
     await harness.wait_until(lambda: feed_requests(harness, "hep-th") == 1)

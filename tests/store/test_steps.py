@@ -94,6 +94,7 @@ WRITER = textwrap.dedent(
     from bot.models import Digest
     from bot.store import Store
     store = Store(sys.argv[1])
+    store.db.conn.connection().execute("PRAGMA cache_size=5")  # a step spills into the log
     for n in range(1, 100_000):
         ids = tuple(f"{n:06d}.{i:05d}" for i in range(3000))
         print("start", n, flush=True)
@@ -106,16 +107,17 @@ WRITER = textwrap.dedent(
 
 @pytest.mark.slow
 def test_a_kill_during_a_digest_write_leaves_digest_index_and_sends_together(tmp_path: Path):
-    journal = tmp_path / "arxiv-digest.sqlite-journal"
+    wal = tmp_path / "arxiv-digest.sqlite-wal"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)],
                             stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
         for line in proc.stdout:
             if line.startswith("start 3"):
                 break
-        while not journal.exists() and proc.poll() is None:
-            pass  # the step is spilling into the file
-        mid_write = journal.exists()
+        committed = wal.stat().st_size
+        while wal.stat().st_size == committed and proc.poll() is None:
+            pass  # the step is spilling into the log, uncommitted
+        mid_write = wal.stat().st_size > committed
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=30)
