@@ -51,6 +51,7 @@ class Settings:
     fresh_minutes: float = 5.0
     check_every_seconds: float = 30.0
     chat_interval: float = 1.0
+    chat_burst: int = 3
     keyword_scope: tuple[str, ...] = ()
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)
@@ -141,6 +142,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         keyword_scope=read.strings("arxiv", "keyword_scope"),
         check_every_seconds=read.number("schedule", "check_every_seconds", minimum=0.05),
         chat_interval=read.number("schedule", "chat_interval", minimum=0),
+        chat_burst=int(read.number("schedule", "chat_burst", minimum=1)),
         llm_base_url=read.url("llm", "base_url", optional=True),
         llm_api_key=secrets["llm_api_key"],
         llm_model=read.text("llm", "model"),

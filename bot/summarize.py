@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import lanes
@@ -114,6 +115,65 @@ def offline_summary(paper: Paper, lang: str) -> Summary:
     )
 
 
+class Budget:
+    """Today's LLM requests, counted in memory the moment each is taken (so in the order papers
+    were asked for), written to the store's counters afterwards. None: no cap; 0: none at all.
+    """
+
+    def __init__(self, store: Store, limit: int | None, clock: Callable[[], float]) -> None:
+        self._store = store
+        self.limit = limit
+        self._clock = clock
+        self.day = self.today()
+        self.used = store.counter(f"llm_calls:{self.day}")  # at start-up: calls made earlier today
+
+    def today(self) -> str:
+        return datetime.fromtimestamp(self._clock(), tz=UTC).date().isoformat()
+
+    def take(self) -> bool:
+        """One request more today, if the budget allows it."""
+        if self.today() != self.day:
+            self.day, self.used = self.today(), 0
+        if self.limit is not None and self.used >= self.limit:
+            return False
+        self.used += 1
+        return True
+
+    def give_back(self) -> None:
+        """A request taken and not made (the paper was summarized meanwhile)."""
+        self.used = max(0, self.used - 1)
+
+    def record(self, day: str, requests: int) -> None:
+        """Add requests made on `day` to the store's counters (blocking: run it in a thread)."""
+        if requests:
+            self._store.bump(f"llm_calls:{day}", requests)
+            self._store.bump("llm_calls", requests)
+
+
+@dataclass
+class Spending:
+    """The requests one paper's summary may make: the first reserved when the paper was asked
+    for (in rank order), any further one (a retry) taken when it is made."""
+
+    budget: Budget
+    reserved: bool
+    made: int = 0
+
+    def request(self) -> None:
+        """Count the next request; BudgetExhausted when today's budget is spent."""
+        if self.reserved:
+            self.reserved = False
+        elif not self.budget.take():
+            raise BudgetExhausted(f"daily LLM budget of {self.budget.limit} calls is spent")
+        self.made += 1
+
+    def unused(self) -> None:
+        """The paper needs no request after all: its reservation goes back."""
+        if self.reserved:
+            self.reserved = False
+            self.budget.give_back()
+
+
 class SummaryService:
     """Summaries per paper key and language: cached forever, LLM-made when it can, else offline.
 
@@ -135,7 +195,7 @@ class SummaryService:
         self._store = store
         self._llm = summarizer
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self._budget = daily_budget
+        self._budget = Budget(store, daily_budget, clock)
         self._clock = clock
         self._inflight: dict[tuple[str, str], asyncio.Future[Summary]] = {}
         self._budget_logged = ""
@@ -175,14 +235,28 @@ class SummaryService:
         key = (paper.key, lang)
         future = self._inflight.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._compute(paper, lang))
+            spending = self._reserve()  # now, in the order the papers were asked for
+            future = asyncio.ensure_future(self._compute(paper, lang, spending))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         return future
 
-    async def _compute(self, paper: Paper, lang: str) -> Summary:
-        async with self._semaphore:
-            summary = await self._llm_or_offline(paper, lang)
+    def _reserve(self) -> Spending | None:
+        """The first request of a paper's summary, taken from today's budget (None: no LLM)."""
+        if self._llm is None:
+            return None
+        paused = self._clock() < self._paused_until
+        return Spending(self._budget, reserved=not paused and self._budget.take())
+
+    async def _compute(self, paper: Paper, lang: str, spending: Spending | None) -> Summary:
+        day = self._budget.day
+        try:
+            async with self._semaphore:
+                summary = await self._llm_or_offline(paper, lang, spending)
+        finally:
+            if spending is not None:
+                spending.unused()
+                await lanes.in_thread(self._budget.record, day, spending.made)
         await lanes.in_thread(self._store.put_summaries, [summary])
         self._remember([summary])
         return summary
@@ -194,14 +268,20 @@ class SummaryService:
         while len(self._memo) > MEMO_SIZE:
             del self._memo[next(iter(self._memo))]  # the oldest first
 
-    async def _llm_or_offline(self, paper: Paper, lang: str) -> Summary:
-        if self._llm is None:
+    async def _llm_or_offline(self, paper: Paper, lang: str, spending: Spending | None) -> Summary:
+        if self._llm is None or spending is None:
             return offline_summary(paper, lang)
         cached = await lanes.in_thread(self._store.get_summary, paper.key, lang)
         if cached is not None and not cached.is_fallback:  # made while this one waited
             return cached
+
+        def spend() -> None:
+            if self._clock() < self._paused_until:
+                raise LLMUnavailable("the LLM was unavailable moments ago")
+            spending.request()
+
         try:
-            return await self._llm.summarize(paper, lang, on_request=self._spend)
+            return await self._llm.summarize(paper, lang, on_request=spend)
         except BudgetExhausted:
             self._log_budget()
             return offline_summary(paper, lang)  # a spent budget is no failure of the LLM
@@ -214,21 +294,8 @@ class SummaryService:
                 paper.key, lang, exc,
             )  # fmt: skip
         if cached is None:  # once per paper and language: a retried fallback was counted
-            self._store.bump("llm_failures")
+            await lanes.in_thread(self._store.bump, "llm_failures")
         return offline_summary(paper, lang)
-
-    def _today(self) -> str:
-        return datetime.fromtimestamp(self._clock(), tz=UTC).date().isoformat()
-
-    def _spend(self) -> None:
-        """Count one LLM request against today's budget; BudgetExhausted when it is spent."""
-        if self._clock() < self._paused_until:
-            raise LLMUnavailable("the LLM was unavailable moments ago")
-        name = f"llm_calls:{self._today()}"
-        if self._budget is not None and self._store.counter(name) >= self._budget:
-            raise BudgetExhausted(f"daily LLM budget of {self._budget} calls is spent")
-        self._store.bump(name)
-        self._store.bump("llm_calls")
 
     def _pause(self, exc: LLMUnavailable) -> None:
         """Stop asking the LLM for a while; say so once, with what the readers lose."""
@@ -242,13 +309,13 @@ class SummaryService:
         )  # fmt: skip
 
     def _log_budget(self) -> None:
-        today = self._today()
+        today = self._budget.today()
         if self._budget_logged != today:
             self._budget_logged = today
             log.warning(
                 "daily LLM budget of %s calls is spent for %s: further papers get the offline "
                 "English TL;DR without translation until the next UTC day, then are retried",
-                self._budget, today,
+                self._budget.limit, today,
             )  # fmt: skip
 
 

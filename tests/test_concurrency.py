@@ -7,8 +7,14 @@ by timings.
 from __future__ import annotations
 
 import re
+import threading
+from datetime import UTC, datetime
 
-from tests.harness import Harness
+import bot.shell.deliver
+from bot import lanes
+from bot.models import Chat
+from bot.store import Store
+from tests.harness import FEED_DAY, Harness
 
 A, B = 1, 2
 GROUP, ADMIN = -1001234567, 42
@@ -74,3 +80,37 @@ async def test_one_chats_commands_run_in_the_order_sent(harness):
     lang_zh, settings_zh, lang_en, settings_en = (m["plain_text"] for m in replies)
     assert "语言" in lang_zh and "语言：" in settings_zh
     assert "Language" in lang_en and "Language:" in settings_en and "语言" not in settings_en
+
+
+async def test_a_subscriber_is_answered_while_128_deliveries_hold_the_worker_threads(
+    harness: Harness, monkeypatch
+) -> None:
+    h = harness
+    reader = 4242  # a chat with topics and settings of its own, not due this morning
+    with Store(h.data_dir) as store:
+        for chat_id in range(1, 129):
+            store.put_chat(Chat(chat_id, topics=("hep-th",), time="08:30",
+                                last_slot=FEED_DAY.isoformat()))  # fmt: skip
+        store.put_chat(Chat(reader, topics=("cs.AI", "hep-th"), time="23:00", lang="de",
+                            last_slot=FEED_DAY.isoformat()))  # fmt: skip
+    release, held = threading.Event(), []
+    render = bot.shell.deliver.render_digest_parts
+
+    def stuck_render(*args, **kwargs):  # a delivery's CPU work, held until the test lets go
+        held.append(threading.current_thread().name)
+        release.wait(30)
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(bot.shell.deliver, "render_digest_parts", stuck_render)
+    await h.start()
+    try:
+        h.clock.set(datetime(2024, 11, 29, 8, 31, tzinfo=UTC))  # 128 digests fall due
+        await h.wait_until(lambda: len(held) >= lanes.THREADS[lanes.BULK])
+        [listed] = await h.say(reader, "/list")
+        [helped] = await h.say(reader, "/help")
+        assert "hep-th" in listed["plain_text"] and "/subscribe" in helped["plain_text"]
+        assert not any(h.api.messages_to(chat) for chat in range(1, 129)), "no digest went yet"
+        assert not release.is_set() and all(name.startswith("bulk") for name in held)
+    finally:
+        release.set()
+    await h.api.wait_for(lambda: any(h.api.messages_to(c) for c in range(1, 129)), timeout=60)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.shell.ratelimit import SlidingWindow
+from bot.shell.ratelimit import FloodLimiter, SlidingWindow
 
 
 async def test_a_full_window_lets_a_waiting_reply_in_before_earlier_broadcast_messages():
@@ -40,3 +40,28 @@ async def test_a_request_cancelled_while_waiting_gives_up_no_slot():
     await asyncio.sleep(0.03)
     await asyncio.wait_for(window.acquire(urgent=False), 1)  # the slot came back
     assert not window.idle
+
+
+async def test_two_replies_to_one_chat_go_at_once_and_a_fourth_waits_for_the_window():
+    limiter = FloodLimiter(flood_limit=30, chat_interval=3600.0, chat_burst=3)
+    sent: list[str] = []
+
+    async def answer(text: str) -> dict:
+        sent.append(text)
+        return {"ok": True}
+
+    async def send(text: str) -> object:
+        return await limiter.process_request(
+            answer, (text,), {}, "sendMessage", {"chat_id": 7}, None
+        )
+
+    await asyncio.wait_for(asyncio.gather(send("help"), send("list"), send("third")), 5)
+    assert sent == ["help", "list", "third"], "a burst of three is sent without waiting"
+    fourth = asyncio.create_task(send("fourth"))
+    await asyncio.sleep(0.05)
+    assert sent == ["help", "list", "third"], "a fourth waits for the window (an hour here)"
+    fourth.cancel()
+    other = await asyncio.wait_for(
+        limiter.process_request(answer, ("other",), {}, "sendMessage", {"chat_id": 8}, None), 5
+    )
+    assert other == {"ok": True} and sent[-1] == "other", "another chat is not held up"

@@ -51,7 +51,14 @@ def build_application(settings: Settings, clock: Clock = utc_now) -> App:
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(FloodLimiter(settings.flood_limit, settings.chat_interval, max_retries=5))
+        .rate_limiter(
+            FloodLimiter(
+                settings.flood_limit,
+                settings.chat_interval,
+                max_retries=5,
+                chat_burst=settings.chat_burst,
+            )
+        )
         .concurrent_updates(PerChatUpdateProcessor(settings.concurrent_updates))
         .post_init(on_startup)
         .post_shutdown(on_shutdown)

@@ -7,8 +7,10 @@ first second, and a strict server answers 429. It also halts every chat on any 4
 - overall, no more than `flood_limit` messages in any one second: a request holds one of
   `flood_limit` slots from its start until one second after Telegram answered it, so every
   window of a second at the server sees at most `flood_limit` of them, whatever the latency;
-- a private chat gets one message per `chat_interval`, counted the same way; a group keeps
-  PTB's 20 a minute;
+- a private chat gets at most `chat_burst` messages in any `chat_burst * chat_interval`
+  seconds, counted the same way: two commands sent together get both replies at once, and a
+  chat still gets one message per `chat_interval` on average (a digest's parts are sent one
+  `chat_interval` apart); a group keeps PTB's 20 a minute;
 - a 429 pauses the chat it came from for `retry_after`, not the whole bot;
 - replies to users take a free slot before broadcast messages (sent in the bulk lane,
   `bulk_sends()`: bot/lanes.py).
@@ -90,11 +92,19 @@ class SlidingWindow:
 
 
 class FloodLimiter(BaseRateLimiter[int]):
-    """PTB rate limiter: sliding windows overall and per private chat; 429s paused per chat."""
+    """PTB rate limiter: sliding windows overall and per private chat (a short burst allowed);
+    429s paused per chat."""
 
-    def __init__(self, flood_limit: int = 30, chat_interval: float = 1.0, max_retries: int = 5):
+    def __init__(
+        self,
+        flood_limit: int = 30,
+        chat_interval: float = 1.0,
+        max_retries: int = 5,
+        chat_burst: int = 1,
+    ) -> None:
         self._overall = SlidingWindow(flood_limit, 1.0)
         self._chat_interval = chat_interval
+        self._chat_burst = max(1, chat_burst)
         self._max_retries = max_retries
         self._chats: dict[str, SlidingWindow] = {}
         self._groups: dict[str, AsyncLimiter] = {}
@@ -182,5 +192,6 @@ class FloodLimiter(BaseRateLimiter[int]):
             self._chats = {key: w for key, w in self._chats.items() if not w.idle}
         window = self._chats.get(chat)
         if window is None:
-            window = self._chats[chat] = SlidingWindow(1, self._chat_interval)
+            burst = self._chat_burst
+            window = self._chats[chat] = SlidingWindow(burst, burst * self._chat_interval)
         return window
