@@ -3,6 +3,7 @@
     python bench/crash_soak.py                    # 50 kills, 240 chats a round
     python bench/crash_soak.py --kills 10         # a shorter run
     python bench/crash_soak.py --chats 300 --max-delay 3 --seed 7 --keep /tmp/soak
+    python bench/crash_soak.py --analyse /tmp/soak   # the figures of a kept run, again
 
 What runs: the real `arxiv-digest run` process (the venv's console script, real clock, default
 settings) against the loopback Bot API in its own process (strict flood limits: 30 messages in
@@ -45,12 +46,13 @@ Prints figures; asserts nothing. Loopback only; a temporary folder (kept with --
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +109,9 @@ def soak_round(
 
         while True:
             started, seen = bot.start(), len(result.answers)
-            first = first_answer_or_idle(api, bot, result, pull, seen, options.quiet)
+            # answers of the killed process still in flight are not the new process's
+            not_before = max([started] + [k + IN_FLIGHT_AFTER_KILL for k in result.kills])
+            first = first_answer_or_idle(api, bot, result, pull, seen, not_before, options.quiet)
             if first is not None:
                 result.first_message_after_start.append(first - started)
             if first is not None and len(result.kills) < kills_left:
@@ -130,19 +134,37 @@ def soak_round(
         pull()
         result.starts = list(bot.starts)
         result.flood_429s = api.flood_429s()
+    save_round(folder, result)
+    return result
+
+
+def save_round(folder: Path, result: Round) -> None:
+    """What `--analyse` needs besides answers.jsonl and the store: the kills and the starts."""
+    fields = {k: v for k, v in asdict(result).items() if k not in ("answers", "digests")}
+    (folder / "round.json").write_text(json.dumps(fields, indent=1))
+
+
+def load_round(folder: Path) -> Round:
+    fields = json.loads((folder / "round.json").read_text())
+    fields["chats"] = {int(chat): topic for chat, topic in fields["chats"].items()}
+    result = Round(**fields)
+    lines = (folder / "answers.jsonl").read_text().splitlines()
+    result.answers = sorted((json.loads(line) for line in lines), key=lambda a: a["at"])
+    result.digests = stored_digests(folder / "data")
     return result
 
 
 def first_answer_or_idle(
-    api: Any, bot: Any, result: Round, pull: Any, seen: int, quiet: float
+    api: Any, bot: Any, result: Round, pull: Any, seen: int, not_before: float, quiet: float
 ) -> float | None:
-    """The answer time of the first message this process sent; None if it sat idle `quiet`
-    seconds after it started polling."""
+    """The answer time of the first message this process sent (answered after `not_before`);
+    None if it sat idle `quiet` seconds after it started polling."""
     ready = None
     while True:
         pull()
-        if len(result.answers) > seen:
-            return float(result.answers[seen]["at"])
+        mine = [a["at"] for a in result.answers[seen:] if a["at"] > not_before]
+        if mine:
+            return float(min(mine))
         if ready is None and api.long_polls() > 0:
             ready = time.time()
         if ready is not None and time.time() - ready > quiet:
@@ -262,9 +284,10 @@ def add_round(figures: Figures, result: Round) -> None:
         if kill is not None:
             key = (answer["chat_id"], answer["message_id"])
             figures.status.append((kill - answer["at"], key in recorded))
-    after_last_kill = [s for s in result.starts if not result.kills or s > result.kills[-1]]
-    if after_last_kill and times:
-        figures.last_restart_to_last.append(times[-1] - after_last_kill[0])
+    # the start of the process that sent the round's last message, when a kill preceded it
+    if times and result.kills and result.kills[0] < times[-1]:
+        sender = max(s for s in result.starts if s < times[-1])
+        figures.last_restart_to_last.append(times[-1] - sender)
 
 
 def window_table(status: list[tuple[float, bool]]) -> list[str]:
@@ -344,7 +367,16 @@ def main() -> None:
     parser.add_argument("--quiet", type=float, default=6.0, help="s without a message: idle")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the rounds' folders here")
+    parser.add_argument(
+        "--analyse", type=Path, default=None, metavar="DIR", help="report on a --keep folder again"
+    )
     options = parser.parse_args()
+    if options.analyse:
+        folders = sorted(options.analyse.glob("round-*"), key=lambda f: int(f.name[6:]))
+        rounds = [load_round(folder) for folder in folders]
+        options.chats = len(rounds[0].chats) if rounds else 0
+        report(analyse(rounds), options, "(re-analysis)", "(re-analysis)")
+        return
     options.seed = options.seed if options.seed is not None else random.randrange(1 << 30)
     rng = random.Random(options.seed)
     before = machine_line()
