@@ -290,6 +290,25 @@ def add_round(figures: Figures, result: Round) -> None:
         figures.last_restart_to_last.append(times[-1] - sender)
 
 
+def window_quantile(status: list[tuple[float, bool]], share: float) -> float | None:
+    """The answer-to-record window's `share` quantile, estimated from current-status data.
+
+    Each (gap, recorded) says whether the window was under `gap` for one message. The maximum
+    likelihood estimate of the window's distribution function is the isotonic regression of
+    `recorded` on `gap` (pool adjacent violators); the quantile is the smallest gap where it
+    reaches `share`. None when it never does (too few messages near the kills)."""
+    blocks: list[list[float]] = []  # [sum recorded, count, smallest gap]
+    for gap, recorded in sorted(status):
+        blocks.append([float(recorded), 1.0, gap])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
+            last = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2]]
+    for recorded, count, smallest in blocks:
+        if recorded / count >= share:
+            return max(smallest, 0.0)
+    return None
+
+
 def window_table(status: list[tuple[float, bool]]) -> list[str]:
     """Share recorded by gap between Telegram's answer and the kill, in bins."""
     lines = []
@@ -351,6 +370,15 @@ def report(figures: Figures, options: argparse.Namespace, before: str, after: st
     unrecorded = [g for g, rec in figures.status if not rec and g > 0]
     if unrecorded:
         print(f"    widest answer-to-kill gap still unrecorded: {max(unrecorded) * 1000:.1f} ms")
+    near = sum(1 for g, _ in figures.status if g < 0.05)
+    estimates = []
+    for name, share in (("p50", 0.5), ("p99", 0.99)):
+        value = window_quantile(figures.status, share)
+        estimates.append(f"{name} " + ("n/a" if value is None else f"{value * 1000:.1f} ms"))
+    print(
+        f"    estimated window (isotonic fit of recorded-or-not over the gap; {near} messages "
+        f"answered under 50 ms before a kill): {', '.join(estimates)}"
+    )
     restart = ms_summary(figures.last_restart_to_last)
     print(f"  last restart to last digest message, per round: {restart}")
     first = ms_summary(figures.first_message_after_start)

@@ -12,8 +12,9 @@ With --real SIZE..., the bot is the venv's `arxiv-digest` console script in its 
 (real clock, default settings), the fake Bot API in another (strict flood limits: 30 messages in
 any one second, one a second per chat, or `--chat-burst K` messages in any K seconds), and every
 command reaches the bot through getUpdates long polling. First a warm-up run gives readers a
-digest; the bot is stopped, SIZE chats due at the minute just past are written into its store,
-and it is started again: a broadcast at the flood limit. While it lasts:
+digest, then the bystanders below probe the idle bot for `--idle` seconds (the baseline); the
+bot is stopped, SIZE chats due at the minute just past are written into its store, and it is
+started again: a broadcast at the flood limit. While it lasts:
 
 - pair: bystanders that have a subscription and stored settings (time zone, time, limit) each
   send /help and /list pushed back to back, wait for both replies, pause 0.5 to 1.5 s, again;
@@ -138,6 +139,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--pair-count", type=int, default=5, help="--real: see --pair-every")
     parser.add_argument("--readers", type=int, default=3, help="--real: /paper 1 readers")
+    parser.add_argument(
+        "--idle", type=float, default=10.0, help="--real: s of the same probes, bot idle (0: none)"
+    )
     parser.add_argument("--keep", type=Path, default=None, help="--real: keep the folders here")
     args = parser.parse_args()
     if args.real:

@@ -154,7 +154,9 @@ async def one_prober(
         await asyncio.sleep(rng.uniform(*pause))
 
 
-async def newcomers(api: Any, follow: Follower, stop: asyncio.Event, out: Latencies) -> None:
+async def newcomers(
+    api: Any, follow: Follower, stop: asyncio.Event, out: Latencies, first_id: int
+) -> None:
     asked: list[asyncio.Task[None]] = []
 
     async def ask(chat: int) -> None:
@@ -167,17 +169,55 @@ async def newcomers(api: Any, follow: Follower, stop: asyncio.Event, out: Latenc
 
     n = 0
     while not stop.is_set():
+        asked.append(asyncio.create_task(ask(first_id + n)))
         n += 1
-        asked.append(asyncio.create_task(ask(NEWCOMERS + n)))
         await asyncio.sleep(1.0)
     await asyncio.gather(*asked)
 
 
+def start_probes(
+    api: Any,
+    follow: Follower,
+    options: argparse.Namespace,
+    stop: asyncio.Event,
+    out: Latencies,
+    rng: random.Random,
+    newcomer_ids: int,
+) -> list[asyncio.Task[None]]:
+    """Every kind of bystander, each in its own task, until `stop`."""
+    probes = [
+        pair_prober(api, follow, chat, stop, out, rng, options.pair_every, options.pair_count)
+        for chat in PAIRS[: options.pairs]
+    ]
+    probes += [
+        one_prober(api, follow, ALONE, "/help", out.alone, stop, out, (0.5, 1.5), rng),
+        newcomers(api, follow, stop, out, newcomer_ids),
+    ]
+    probes += [
+        one_prober(api, follow, r, "/paper 1", out.paper, stop, out, (1.5, 1.5), rng)
+        for r in READERS[: options.readers]
+    ]
+    return [asyncio.create_task(probe) for probe in probes]
+
+
+async def while_idle(api: Any, seconds: float, options: argparse.Namespace) -> Latencies:
+    """The same bystanders for `seconds` while the bot has nothing else to do: the baseline."""
+    follow, out, stop = Follower(api), Latencies(), asyncio.Event()
+    follow.pull()
+    following = asyncio.create_task(follow.run())
+    tasks = start_probes(api, follow, options, stop, out, random.Random(0), NEWCOMERS)
+    await asyncio.sleep(seconds)
+    stop.set()
+    await asyncio.gather(*tasks)
+    following.cancel()
+    return out
+
+
 async def during_broadcast(
     api: Any, bot: BotProcess, size: int, options: argparse.Namespace
-) -> tuple[Latencies, Follower, float]:
+) -> tuple[Latencies, Follower, int]:
     """Start the bot, wait for the broadcast's first message, probe until it is over."""
-    follow, out, rng = Follower(api), Latencies(), random.Random(size)
+    follow, out, stop = Follower(api), Latencies(), asyncio.Event()
     follow.pull()
     already = len(follow.answers)
     bot.start()
@@ -185,20 +225,7 @@ async def during_broadcast(
     async with asyncio.timeout(120):
         while not any(1 <= a["chat_id"] <= size for a in follow.answers[already:]):
             await asyncio.sleep(0.01)
-    stop = asyncio.Event()
-    pairs = [
-        pair_prober(api, follow, chat, stop, out, rng, options.pair_every, options.pair_count)
-        for chat in PAIRS[: options.pairs]
-    ]
-    probes = pairs + [
-        one_prober(api, follow, ALONE, "/help", out.alone, stop, out, (0.5, 1.5), rng),
-        newcomers(api, follow, stop, out),
-    ]
-    probes += [
-        one_prober(api, follow, r, "/paper 1", out.paper, stop, out, (1.5, 1.5), rng)
-        for r in READERS[: options.readers]
-    ]
-    tasks = [asyncio.create_task(probe) for probe in probes]
+    tasks = start_probes(api, follow, options, stop, out, random.Random(size), NEWCOMERS + 10_000)
     while True:
         sent = [a["at"] for a in follow.answers[already:] if 1 <= a["chat_id"] <= size]
         if time.time() - sent[-1] > QUIET:
@@ -225,12 +252,13 @@ def run(size: int, options: argparse.Namespace) -> None:
             put_chats(bot.data_dir, readers[: options.readers])
             put_chats(bot.data_dir, [bystander(c) for c in [*PAIRS[: options.pairs], ALONE]])
             warm_up(api, bot, list(READERS[: options.readers]))
+            idle = asyncio.run(while_idle(api, options.idle, options)) if options.idle else None
             bot.stop()
             put_chats(bot.data_dir, due_now(range(1, size + 1)))
             out, follow, already = asyncio.run(during_broadcast(api, bot, size, options))
             flood_429s = api.flood_429s()
             bot.stop()
-    report(size, options, out, follow.answers[already:], flood_429s, before)
+    report(size, options, out, idle, follow.answers[already:], flood_429s, before)
 
 
 def warm_up(api: Any, bot: BotProcess, readers: list[int]) -> None:
@@ -250,6 +278,7 @@ def report(
     size: int,
     options: argparse.Namespace,
     out: Latencies,
+    idle: Latencies | None,
     answers: list[dict[str, Any]],
     flood_429s: int,
     before: str,
@@ -268,15 +297,18 @@ def report(
     print(f"  machine at start: {before}")
     print(f"  machine at end:   {machine_line()}")
     rows = [
-        ("/help of a /help + /list pair (subscribed bystander)", out.first),
-        ("/list of the pair, second reply", out.second),
-        ("  second reply after the first", out.gap),
-        ("/help alone (subscribed bystander)", out.alone),
-        ("/help from a newcomer (chat never seen)", out.newcomer),
-        ("/paper 1 (reader with a digest)", out.paper),
+        ("/help of a /help + /list pair (subscribed bystander)", "first"),
+        ("/list of the pair, second reply", "second"),
+        ("  second reply after the first", "gap"),
+        ("/help alone (subscribed bystander)", "alone"),
+        ("/help from a newcomer (chat never seen)", "newcomer"),
+        ("/paper 1 (reader with a digest)", "paper"),
     ]
-    for name, values in rows:
-        print(f"  {name}: {ms_summary(values)}")
+    for name, key in rows:
+        print(f"  {name}:")
+        print(f"      during the broadcast: {ms_summary(getattr(out, key))}")
+        if idle is not None:
+            print(f"      bot idle before it:   {ms_summary(getattr(idle, key))}")
     if out.gap:
         near_second = sum(1 for g in out.gap if g >= 0.9)
         print(
