@@ -17,12 +17,15 @@ bot is stopped, SIZE chats due at the minute just past are written into its stor
 started again: a broadcast at the flood limit. While it lasts:
 
 - pair: bystanders that have a subscription and stored settings (time zone, time, limit) each
-  send /help and /list pushed back to back, wait for both replies, pause 0.5 to 1.5 s, again;
+  send /help and /list pushed back to back, wait for both replies, pause 1.1 to 2 s, again;
   with --pair-every S, each pushes --pair-count pairs (5) S seconds apart without waiting;
-- alone: such a bystander sends /help alone, waits for the reply, pauses, again;
+- alone: such a bystander sends /help alone, waits for the reply, pauses 1.1 to 2 s, again;
 - newcomer: a chat the bot has never seen sends /help, a new one every second (what the
   in-process bench measures);
-- /paper 1: readers with a digest, each waiting for the reply and 1.5 s before the next.
+- /paper 1: readers with a digest, each waiting for the reply and 1.1 to 2 s before the next.
+
+(The pauses exceed the bot's one-second pace per chat, so only the second reply of a pair
+waits for it; --pair-every makes replies queue behind it, as a user typing fast meets it.)
 
 Latency: from the command pushed into the fake's update queue to the fake's answer to the bot's
 reply (the fake records when it answered each message: time.time() just before it wrote the

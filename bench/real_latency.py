@@ -35,6 +35,9 @@ ALONE = 600_001  # a subscribed bystander sending /help alone
 NEWCOMERS = 800_000  # + n: a chat the bot has never seen, sending /help
 QUIET = 3.0  # seconds without a broadcast message: the broadcast is over
 REPLY_TIMEOUT = 60.0
+# A closed-loop bystander's pause after its replies: over the bot's one-second pace per chat,
+# so a reply never waits for the previous one's (only the second of a pair does).
+PAUSE = (1.1, 2.0)
 
 
 def bystander(chat_id: int) -> Chat:
@@ -130,7 +133,7 @@ async def pair_prober(
         out.first.append(replies[0]["at"] - pushed[0])
         out.second.append(replies[1]["at"] - pushed[1])
         out.gap.append(replies[1]["at"] - replies[0]["at"])
-        await asyncio.sleep(rng.uniform(0.5, 1.5))
+        await asyncio.sleep(rng.uniform(*PAUSE))
 
 
 async def one_prober(
@@ -190,11 +193,11 @@ def start_probes(
         for chat in PAIRS[: options.pairs]
     ]
     probes += [
-        one_prober(api, follow, ALONE, "/help", out.alone, stop, out, (0.5, 1.5), rng),
+        one_prober(api, follow, ALONE, "/help", out.alone, stop, out, PAUSE, rng),
         newcomers(api, follow, stop, out, newcomer_ids),
     ]
     probes += [
-        one_prober(api, follow, r, "/paper 1", out.paper, stop, out, (1.5, 1.5), rng)
+        one_prober(api, follow, r, "/paper 1", out.paper, stop, out, PAUSE, rng)
         for r in READERS[: options.readers]
     ]
     return [asyncio.create_task(probe) for probe in probes]
