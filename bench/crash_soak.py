@@ -274,16 +274,16 @@ def add_round(figures: Figures, result: Round) -> None:
         for sha, count in delivered[chat].items():
             if count > 1:
                 original = first_of[(chat, sha)]
-                kill = owner_kill(result, original["at"])
-                gap = None if kill is None else kill - original["at"]
+                sender = owner_kill(result, original["at"])
+                gap = None if sender is None else sender - original["at"]
                 what = f"round {result.number}, chat {chat}, {original['head'][:30]!r}"
                 figures.twice += [(gap, what)] * (count - 1)
     recorded = {(d["chat_id"], m) for d in result.digests for m in d["message_ids"]}
     for answer in answers:
-        kill = owner_kill(result, answer["at"])
-        if kill is not None:
+        sender = owner_kill(result, answer["at"])
+        if sender is not None:
             key = (answer["chat_id"], answer["message_id"])
-            figures.status.append((kill - answer["at"], key in recorded))
+            figures.status.append((sender - answer["at"], key in recorded))
     # the start of the process that sent the round's last message, when a kill preceded it
     if times and result.kills and result.kills[0] < times[-1]:
         sender = max(s for s in result.starts if s < times[-1])
@@ -298,13 +298,13 @@ def window_quantile(status: list[tuple[float, bool]], share: float) -> float | N
     `recorded` on `gap` (pool adjacent violators); the quantile is the smallest gap where it
     reaches `share`. None when it never does (too few messages near the kills)."""
     blocks: list[list[float]] = []  # [sum recorded, count, smallest gap]
-    for gap, recorded in sorted(status):
-        blocks.append([float(recorded), 1.0, gap])
+    for gap, was_recorded in sorted(status):
+        blocks.append([float(was_recorded), 1.0, gap])
         while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
             last = blocks.pop()
             blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2]]
-    for recorded, count, smallest in blocks:
-        if recorded / count >= share:
+    for total, count, smallest in blocks:
+        if total / count >= share:
             return max(smallest, 0.0)
     return None
 
@@ -401,9 +401,9 @@ def main() -> None:
     options = parser.parse_args()
     if options.analyse:
         folders = sorted(options.analyse.glob("round-*"), key=lambda f: int(f.name[6:]))
-        rounds = [load_round(folder) for folder in folders]
-        options.chats = len(rounds[0].chats) if rounds else 0
-        report(analyse(rounds), options, "(re-analysis)", "(re-analysis)")
+        kept = [load_round(folder) for folder in folders]
+        options.chats = len(kept[0].chats) if kept else 0
+        report(analyse(kept), options, "(re-analysis)", "(re-analysis)")
         return
     options.seed = options.seed if options.seed is not None else random.randrange(1 << 30)
     rng = random.Random(options.seed)

@@ -110,7 +110,7 @@ def main() -> None:
         counts = {s: statuses.count(s) for s in sorted(set(statuses))}
         print(f"    {path}: {len(statuses)} ({', '.join(f'{n}x {s}' for s, n in counts.items())})")
     print(f"  bot log 'fetching new feed(s) now': {len(fetch_lines)} line(s)")
-    first = {}
+    first: dict[int, float] = {}
     for answer in answers:
         first.setdefault(answer["chat_id"], answer["at"])
     latencies = [first[chat] - at for chat, at in zip(ids, pushed, strict=True) if chat in first]
