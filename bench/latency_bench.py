@@ -1,14 +1,43 @@
-"""Reply latency while the LLM hangs, or while one chat floods: /help and /paper 1, p50/p99.
+"""Reply latency while the LLM hangs, while one chat floods, or, with --real, during a broadcast
+as users meet it: commands through getUpdates to the real `arxiv-digest run` process.
 
-The real Application against the loopback Bot API (its own process, strict flood limits) and a
-loopback LLM that stops answering: every 2 s one more chat asks /digest in a language not yet
-summarized, so its LLM calls hang. With --flood N, instead, one chat sends N commands at once
-(its replies come at Telegram's one a second per chat). Meanwhile a new bystander sends /help
-every 0.25 s and a reader /paper 1 every 1 s. Prints figures; asserts nothing.
+The default modes run the real Application in this process (as `arxiv-digest run` builds it)
+against the loopback Bot API (its own process, strict flood limits) and a loopback LLM that stops
+answering: every 2 s one more chat asks /digest in a language not yet summarized, so its LLM calls
+hang. With --flood N, instead, one chat sends N commands at once (its replies come at Telegram's
+one a second per chat). Meanwhile a new bystander sends /help every 0.25 s and a reader /paper 1
+every 1 s.
+
+With --real SIZE..., the bot is the venv's `arxiv-digest` console script in its own process
+(real clock, default settings), the fake Bot API in another (strict flood limits: 30 messages in
+any one second, one a second per chat, or `--chat-burst K` messages in any K seconds), and every
+command reaches the bot through getUpdates long polling. First a warm-up run gives readers a
+digest, then the bystanders below probe the idle bot for `--idle` seconds (the baseline); the
+bot is stopped, SIZE chats due at the minute just past are written into its store, and it is
+started again: a broadcast at the flood limit. While it lasts:
+
+- pair: bystanders that have a subscription and stored settings (time zone, time, limit) each
+  send /help and /list pushed back to back, wait for both replies, pause 1.1 to 2 s, again;
+  with --pair-every S, each pushes --pair-count pairs (5) S seconds apart without waiting;
+- alone: such a bystander sends /help alone, waits for the reply, pauses 1.1 to 2 s, again;
+- newcomer: a chat the bot has never seen sends /help, a new one every second (what the
+  in-process bench measures);
+- /paper 1: readers with a digest, each waiting for the reply and 1.1 to 2 s before the next.
+
+(The pauses exceed the bot's one-second pace per chat, so only the second reply of a pair
+waits for it; --pair-every makes replies queue behind it, as a user typing fast meets it.)
+
+Latency: from the command pushed into the fake's update queue to the fake's answer to the bot's
+reply (the fake records when it answered each message: time.time() just before it wrote the
+answer). Pairs give the first and the second reply apart, and the gap between them. Prints
+figures and the load average; asserts nothing.
 
     python bench/latency_bench.py            # 20 s of hanging
     python bench/latency_bench.py 60
     python bench/latency_bench.py --flood 200   # 20 s of a 200-command flood
+    python bench/latency_bench.py --real 240 1000   # real process, getUpdates, broadcasts
+    python bench/latency_bench.py --real 240 --chat-burst 3   # a fake allowing short bursts
+    python bench/latency_bench.py --real 240 --pair-every 1.2   # 5 pairs 1.2 s apart, open loop
 """
 
 from __future__ import annotations
@@ -97,5 +126,31 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("seconds", nargs="?", type=float, default=20.0)
     parser.add_argument("--flood", type=int, metavar="N", help="one chat sends N commands")
+    parser.add_argument(
+        "--real", type=int, nargs="+", metavar="SIZE", help="the real process, SIZE-chat broadcasts"
+    )
+    parser.add_argument(
+        "--chat-burst", type=int, default=1, help="--real: the fake's per-chat burst (default 1)"
+    )
+    parser.add_argument("--pairs", type=int, default=3, help="--real: /help + /list bystanders")
+    parser.add_argument(
+        "--pair-every",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="--real: push --pair-count pairs S s apart, not waiting for replies",
+    )
+    parser.add_argument("--pair-count", type=int, default=5, help="--real: see --pair-every")
+    parser.add_argument("--readers", type=int, default=3, help="--real: /paper 1 readers")
+    parser.add_argument(
+        "--idle", type=float, default=10.0, help="--real: s of the same probes, bot idle (0: none)"
+    )
+    parser.add_argument("--keep", type=Path, default=None, help="--real: keep the folders here")
     args = parser.parse_args()
-    asyncio.run(flood(args.seconds, args.flood) if args.flood else main(args.seconds))
+    if args.real:
+        import real_latency
+
+        for size in args.real:
+            real_latency.run(size, args)
+    else:
+        asyncio.run(flood(args.seconds, args.flood) if args.flood else main(args.seconds))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import hashlib
+import json
+import socket
 import threading
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -636,3 +640,92 @@ async def test_menus_are_kept_per_scope_and_language(fake_bot_api: FakeBotApi, b
     assert [c["description"] for c in fake_bot_api.commands()] == ["the digest now"]
     menu = fake_bot_api.commands(scope={"type": "all_private_chats"}, language_code="zh")
     assert menu == [{"command": "digest", "description": "立即获取摘要"}]
+
+
+# --- answer records and flood rules for benches -------------------------------------------
+
+
+async def test_each_accepted_send_is_recorded_with_its_answer_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    path = tmp_path / "answers.jsonl"
+    with FakeBotApi(answers_path=path) as server:
+        async with Bot(TOKEN, base_url=server.base_url) as tg_bot:
+            before = time.time()
+            first = await tg_bot.send_message(CHAT, "<b>part 1</b>", parse_mode=ParseMode.HTML)
+            await tg_bot.edit_message_text("part 1, edited", CHAT, first.message_id)
+            with pytest.raises(BadRequest):
+                await tg_bot.send_message(CHAT, "<b>unclosed", parse_mode=ParseMode.HTML)
+            second = await tg_bot.send_document(CHAT, b"x", filename="a.md", caption="file")
+            after = time.time()
+        answers = server.answers()
+        assert server.answers(1) == answers[1:]
+    assert [(a["method"], a["chat_id"], a["message_id"], a["head"]) for a in answers] == [
+        ("sendMessage", CHAT, first.message_id, "part 1"),
+        ("sendDocument", CHAT, second.message_id, "file"),
+    ]
+    assert before <= answers[0]["at"] <= answers[1]["at"] <= after
+    assert answers[0]["sha"] == hashlib.sha256(b"<b>part 1</b>").hexdigest()[:16]
+    assert all(a["written"] for a in answers)
+    on_disk = [json.loads(line) for line in path.read_text().splitlines()]
+    assert on_disk == answers
+
+
+async def test_an_answer_is_written_in_one_piece(fake_bot_api: FakeBotApi) -> None:
+    """Headers and body in one write (and TCP_NODELAY): one read on loopback gets it all, so
+    no answer waits for Nagle's algorithm between its headers and its body."""
+    host, port = fake_bot_api.base_url.removeprefix("http://").split("/")[0].split(":")
+    body = f"chat_id={CHAT}&text=whole".encode()
+    request = (
+        f"POST /bot{TOKEN}/sendMessage HTTP/1.1\r\nHost: {host}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    with socket.create_connection((host, int(port))) as client:
+        client.sendall(request)
+        reply = client.recv(65536)
+    head, _, payload = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 200") and b"Connection: close" in head
+    length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    assert len(payload) == length and json.loads(payload)["result"]["text"] == "whole"
+    [answer] = fake_bot_api.answers()
+    assert (answer["chat_id"], answer["head"], answer["written"]) == (CHAT, "whole", True)
+
+
+async def test_chat_burst_allows_k_messages_per_window(fake_bot_api: FakeBotApi, bot: Bot) -> None:
+    """chat_burst=K: no more than K messages to one chat in any K * chat_flood_interval."""
+    fake_bot_api.chat_flood_interval = 1.0
+    fake_bot_api.chat_burst = 2
+    await bot.send_message(CHAT, "one")
+    await bot.send_message(CHAT, "two")  # a burst of two is allowed
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHAT, "three")  # a third within 2 s is not
+    await bot.send_message(CHAT + 1, "another chat")
+    await asyncio.sleep(2.05)  # the window of the first two has passed
+    await bot.send_message(CHAT, "three, later")
+    assert [s["plain_text"] for s in fake_bot_api.messages_to(CHAT)] == [
+        "one",
+        "two",
+        "three, later",
+    ]
+    assert fake_bot_api.flood_429s == 1
+
+
+async def test_chat_burst_of_one_is_one_message_per_interval(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    fake_bot_api.chat_flood_interval = 0.5
+    assert fake_bot_api.chat_burst == 1  # the default: today's rule
+    await bot.send_message(CHAT, "one")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHAT, "two")
+    await asyncio.sleep(0.55)
+    await bot.send_message(CHAT, "two, later")
+    assert fake_bot_api.flood_429s == 1
+
+
+def test_chat_burst_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="chat_burst"):
+        FakeBotApi(chat_flood_interval=1.0, chat_burst=0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import hashlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
@@ -604,13 +606,25 @@ class FakeBotApi:
         max_poll_wait: float = 1.0,
         flood_limit: int | None = None,
         chat_flood_interval: float | None = None,
+        chat_burst: int = 1,
+        answers_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        # A strict server: more than `flood_limit` messages in any one second overall, or two to
-        # one chat less than `chat_flood_interval` apart, is answered 429 (None: no such limit).
+        # A strict server: more than `flood_limit` messages in any one second overall, or more
+        # than `chat_burst` to one chat in any window of `chat_burst * chat_flood_interval`
+        # seconds, is answered 429 (None: no such limit). With chat_burst=1 (the default) two
+        # messages to one chat less than `chat_flood_interval` apart are too many.
+        if chat_burst < 1:
+            raise ValueError("chat_burst must be at least 1")
         self.flood_limit = flood_limit
         self.chat_flood_interval = chat_flood_interval
+        self.chat_burst = chat_burst
         self.flood_429s = 0
         self._send_times: list[tuple[float, int]] = []  # (time.monotonic(), chat id) accepted
+        # When each accepted send was answered (see `answers`), and optionally a JSON-lines copy
+        # on disk, appended as they happen, for a bench that reads it after killing things.
+        self._answers: list[JSONDict] = []
+        self.answers_path = Path(answers_path) if answers_path is not None else None
+        self._answers_file: Any = None
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.max_poll_wait = max_poll_wait
@@ -668,6 +682,8 @@ class FakeBotApi:
     # -- lifecycle --
 
     def start(self) -> FakeBotApi:
+        if self.answers_path is not None:
+            self._answers_file = self.answers_path.open("a", encoding="utf-8")  # noqa: SIM115
         self._httpd = _HttpServer(("127.0.0.1", 0), _Handler)
         self._httpd.api = self
         self._thread = threading.Thread(
@@ -686,6 +702,10 @@ class FakeBotApi:
             self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self._cond:
+            if self._answers_file is not None:
+                self._answers_file.close()
+                self._answers_file = None
 
     def __enter__(self) -> FakeBotApi:
         return self.start()
@@ -1101,16 +1121,67 @@ class FakeBotApi:
         with self._cond:
             return list(self._send_times)
 
+    def answers(self, start: int = 0) -> list[JSONDict]:
+        """When each accepted send (sendMessage, sendDocument) was answered, from index `start`.
+
+        Each is a dict: `at` (time.time() just before the answer's bytes were written to the
+        socket), `chat_id`, `message_id`, `method`, `sha` (the first 16 hex digits of the
+        SHA-256 of the text or caption as sent), `head` (its first 60 characters, as shown),
+        `written` (False when the client had gone: the message was sent all the same).
+        Oldest first; also appended as JSON lines to `answers_path` when one was given.
+        """
+        with self._cond:
+            return copy.deepcopy(self._answers[start:])
+
+    def note_answer(
+        self, at: float, method: str, params: dict[str, str], result: Any
+    ) -> JSONDict | None:
+        """Record that an accepted send is answered at `at` (the HTTP layer calls this just
+        before writing the answer); returns the record (None: not a send)."""
+        if method.lower() not in FLOOD_COUNTED or not isinstance(result, dict):
+            return None
+        text = params.get("text") or params.get("caption") or ""
+        shown = result.get("text", result.get("caption")) or ""
+        record = {
+            "at": at,
+            "chat_id": result["chat"]["id"],
+            "message_id": result["message_id"],
+            "method": method,
+            "sha": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+            "head": shown[:60],
+            "written": True,
+        }
+        with self._cond:
+            self._answers.append(record)
+        return record
+
+    def answer_written(self, record: JSONDict, written: bool) -> None:
+        """The answer was written (or the client had gone): the record's line goes to disk."""
+        with self._cond:
+            record["written"] = written
+            if self._answers_file is not None:
+                self._answers_file.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self._answers_file.flush()
+
     def _check_flood(self, request: ApiRequest) -> None:
-        """Answer 429 as a strict server counts flood limits: sliding windows."""
+        """Answer 429 as a strict server counts flood limits: sliding windows.
+
+        Overall, `flood_limit` messages in the last second are too many; to one chat,
+        `chat_burst` messages in the last `chat_burst * chat_flood_interval` seconds.
+        """
         now = time.monotonic()
-        recent = [(at, chat) for at, chat in self._send_times[-1000:] if now - at < 1.0]
-        chat_id = _chat_number(request)
-        too_many = self.flood_limit is not None and len(recent) >= self.flood_limit
         interval = self.chat_flood_interval
-        too_soon = interval is not None and any(
-            chat == chat_id and now - at < interval for at, chat in recent
-        )
+        chat_window = interval * self.chat_burst if interval is not None else 0.0
+        horizon = max(1.0, chat_window)
+        chat_id = _chat_number(request)
+        overall = to_chat = 0
+        for at, chat in reversed(self._send_times):
+            if now - at >= horizon:
+                break
+            overall += now - at < 1.0
+            to_chat += chat == chat_id and now - at < chat_window
+        too_many = self.flood_limit is not None and overall >= self.flood_limit
+        too_soon = interval is not None and to_chat >= self.chat_burst
         if too_many or too_soon:
             self.flood_429s += 1
             raise ApiError(
@@ -1600,6 +1671,9 @@ class _HttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _HttpServer
+    # TCP_NODELAY on each accepted socket (set by StreamRequestHandler.setup): an answer is not
+    # held back by Nagle's algorithm waiting for the client's delayed ACK (about 40 ms).
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         path, _, query = self.path.partition("?")
@@ -1608,8 +1682,18 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             self._reply(400, ApiError(400, f"Bad Request: undecodable body: {exc}").payload())
             return
-        status, payload = self.server.api.handle(path, {**dict(parse_qsl(query)), **params}, files)
-        self._reply(status, payload)
+        params = {**dict(parse_qsl(query)), **params}
+        api = self.server.api
+        status, payload = api.handle(path, params, files)
+        data = self._answer_bytes(status, payload)
+        parts = split_path(path)
+        record = None
+        at = time.time()
+        if status == 200 and parts is not None:  # recorded before the client can read it
+            record = api.note_answer(at, parts[1], params, payload.get("result"))
+        written = self._write(data)
+        if record is not None:
+            api.answer_written(record, written)
 
     do_GET = do_POST  # noqa: N815
 
@@ -1627,14 +1711,31 @@ class _Handler(BaseHTTPRequestHandler):
         return b"".join(chunks)
 
     def _reply(self, status: int, payload: JSONDict) -> None:
+        self._write(self._answer_bytes(status, payload))
+
+    def _answer_bytes(self, status: int, payload: JSONDict) -> bytes:
+        """The whole answer, headers and body, to be written with one write."""
         body = json.dumps(payload).encode("utf-8")
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
+        phrase = self.responses.get(status, ("",))[0]
+        head = (
+            f"{self.protocol_version} {status} {phrase}\r\n"
+            f"Server: {self.version_string()}\r\n"
+            f"Date: {self.date_time_string()}\r\n"
+            "Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n"
+        )
+        self.close_connection = True
+        self.log_request(status)
+        return head.encode("latin-1") + body
+
+    def _write(self, data: bytes) -> bool:
+        """One write of a whole answer; False when the client was gone (killed, timed out)."""
+        try:
+            self.wfile.write(data)
+        except OSError:
+            return False
+        return True
 
     def log_message(self, *args: object) -> None:
         pass
