@@ -114,3 +114,25 @@ async def test_a_subscriber_is_answered_while_128_deliveries_hold_the_worker_thr
     finally:
         release.set()
     await h.api.wait_for(lambda: any(h.api.messages_to(c) for c in range(1, 129)), timeout=60)
+
+
+async def test_two_commands_sent_together_get_both_replies_without_waiting_out_the_pace(
+    harness: Harness, monkeypatch
+) -> None:
+    from tests import harness as harness_module
+
+    # Telegram's pace of one message a second per chat, stretched to a minute: a bot that
+    # waited it out between the two replies would not answer the second within the test.
+    paced = harness_module.TEST_CONFIG.replace("chat_interval = 0.0", "chat_interval = 60.0")
+    monkeypatch.setattr(harness_module, "TEST_CONFIG", paced)
+    h = harness
+    h.api.chat_flood_interval, h.api.chat_burst = 60.0, 3  # a strict server allows a burst of 3
+    await h.start()
+    await h.say(A, "/subscribe cs.AI")
+    await h.settled()
+    before = len(h.api.messages_to(A))
+    h.api.push_message(A, "/help")
+    h.api.push_message(A, "/list")
+    helped, listed = (await h.api.wait_for_messages(A, before + 2, timeout=20))[before:]
+    assert "/subscribe" in helped["plain_text"] and "cs.AI" in listed["plain_text"]
+    assert h.api.flood_429s == 0
