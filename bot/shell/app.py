@@ -37,6 +37,12 @@ from handlers.common import expired_button
 log = logging.getLogger(__name__)
 
 App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+# How long a worker thread busy with CPU work (parsing a feed, ranking, rendering) may keep the
+# GIL from the event loop and the send journal (Python's default is 5 ms). Each time the loop
+# comes back from waiting on a socket it needs the GIL again, and an answer from Telegram takes
+# a few such turns to be read: at 5 ms that put tens of milliseconds between Telegram's answer
+# and the record of a sent message, the window in which a kill makes a message go twice.
+GIL_SWITCH_SECONDS = 0.001
 
 
 def build_application(settings: Settings, clock: Clock = utc_now) -> App:
@@ -183,6 +189,7 @@ async def check_token(settings: Settings) -> None:
 
 def run_bot(settings: Settings) -> int:
     """Long-poll until interrupted; the return value is the process's exit status."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     try:
         asyncio.run(check_token(settings))  # a clear line now, not a traceback from the loop
         build_application(settings).run_polling(allowed_updates=Update.ALL_TYPES)
