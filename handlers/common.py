@@ -113,9 +113,10 @@ def new_chat(update: Update, context: Context) -> Chat:
     )
 
 
-def chat_or_default(update: Update, context: Context) -> Chat:
+async def chat_or_default(update: Update, context: Context) -> Chat:
     """The stored chat, or what a new one would be (not stored): for read-only views."""
-    return engine_of(context).store.get_chat(chat_id_of(update)) or new_chat(update, context)
+    stored = await engine_of(context).db.get_chat(chat_id_of(update))
+    return stored or new_chat(update, context)
 
 
 async def get_or_create_chat(update: Update, context: Context) -> Chat:
@@ -129,9 +130,9 @@ async def get_or_create_chat(update: Update, context: Context) -> Chat:
     return chat
 
 
-def lang_of(update: Update, context: Context) -> str:
+async def lang_of(update: Update, context: Context) -> str:
     """The language of the bot's words in this chat: the chat's own, else the user's app's."""
-    return chat_or_default(update, context).lang
+    return (await chat_or_default(update, context)).lang
 
 
 def args_text(update: Update, context: Context) -> str:
@@ -219,7 +220,7 @@ async def may_change(update: Update, context: Context) -> bool:
 
 async def refuse_change(update: Update, context: Context) -> None:
     """Tell a group member that only admins change this (as a reply or a button's alert)."""
-    text = t(lang_of(update, context), "common.admins_only")
+    text = t(await lang_of(update, context), "common.admins_only")
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
@@ -244,7 +245,7 @@ async def expired_button(update: Update, context: Context) -> None:
     assert query is not None, "registered for callback queries"
     chat = update.effective_chat
     log.info("a button with unreadable data in chat %s", chat.id if chat else "-")
-    lang = lang_of(update, context) if chat else user_lang(update)
+    lang = await lang_of(update, context) if chat else user_lang(update)
     await query.answer(t(lang, "common.button_expired"))
 
 

@@ -48,9 +48,9 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await may_change(update, context):
         await refuse_change(update, context)
         return
-    store = engine_of(context).store
+    db = engine_of(context).db
     if visible.lower() in OFF_WORDS:
-        await store.run(store.set_interests, chat.chat_id, "")
+        await db.set_interests(chat.chat_id, "")
         await reply(update, context, esc(t(chat.lang, "learning.interests_cleared")))
         return
     try:
@@ -60,7 +60,7 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         values = {"length": len(typed.strip()), "limit": INTERESTS_LIMIT, "echo": echo(typed)}
         await reply(update, context, t(chat.lang, key, **values))
         return
-    await store.run(store.set_interests, chat.chat_id, cleaned)
+    await db.set_interests(chat.chat_id, cleaned)
     await reply(update, context, t(chat.lang, "learning.interests_set_html", echo=echo(cleaned)))
 
 
@@ -82,12 +82,12 @@ async def dislike(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _vote_command(update: Update, context: ContextTypes.DEFAULT_TYPE, up: bool) -> None:
     chat = await get_or_create_chat(update, context)
-    paper_id = _paper_id(update, context, chat)
+    paper_id = await _paper_id(update, context, chat)
     if paper_id is None:
         await reply(update, context, t(chat.lang, "learning.vote_usage_html"))
         return
     tally = await _press(update, context, chat, paper_id, up)
-    paper = engine_of(context).store.get_paper(paper_id)
+    paper = await engine_of(context).db.get_paper(paper_id)
     title = esc(shorten(" ".join(paper.title.split()), TITLE_UNITS)) if paper else paper_id
     key = "learning.vote_withdrawn_html"
     if tally.mine:
@@ -95,7 +95,7 @@ async def _vote_command(update: Update, context: ContextTypes.DEFAULT_TYPE, up: 
     await reply(update, context, t(chat.lang, key, title=title))
 
 
-def _paper_id(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str | None:
+async def _paper_id(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str | None:
     """The paper a /like or /dislike names: [N] of the digest replied to or the latest, or an
     arXiv id; None when it names none."""
     argument = strip_invisible(args_text(update, context)).strip()
@@ -105,10 +105,10 @@ def _paper_id(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) ->
             return normalize_arxiv_id(argument)[0]
         except ValueError:
             return None
-    store, message = engine_of(context).store, update.effective_message
+    db, message = engine_of(context).db, update.effective_message
     replied = message.reply_to_message if message is not None else None
-    digest = store.digest_for_message(chat.chat_id, replied.message_id) if replied else None
-    digest = digest or store.latest_digest(chat.chat_id)
+    digest = await db.digest_for_message(chat.chat_id, replied.message_id) if replied else None
+    digest = digest or await db.latest_digest(chat.chat_id)
     number = int(match.group(1))
     if digest is None or not 1 <= number <= len(digest.paper_ids):
         return None
@@ -119,10 +119,9 @@ async def _press(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, paper_id: str, up: bool
 ) -> Tally:
     """Record one member's vote (the same again withdraws it): one row, off the event loop."""
-    store = engine_of(context).store
     user = update.effective_user
     user_id = user.id if user is not None else chat.chat_id
-    return await store.run(store.press_vote, chat.chat_id, paper_id, user_id, 1 if up else -1)
+    return await engine_of(context).db.press_vote(chat.chat_id, paper_id, user_id, 1 if up else -1)
 
 
 async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

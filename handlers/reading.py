@@ -110,7 +110,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the latest digest as a Markdown document: the table, then every paper expanded."""
     engine, chat = engine_of(context), await get_or_create_chat(update, context)
-    digest = engine.store.latest_digest(chat.chat_id)
+    digest = await engine.db.latest_digest(chat.chat_id)
     if digest is None:
         await reply(update, context, t(chat.lang, "reading.no_digest"))
         return
@@ -127,7 +127,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _expand_number(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, number: int
 ) -> None:
-    found = listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
+    found = await listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
@@ -151,7 +151,7 @@ async def _expand(
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
     shown = entries[0].paper
-    markup = paper_keyboard(shown.id, paper_marks(engine, chat, shown.id))
+    markup = paper_keyboard(shown.id, await paper_marks(engine, chat, shown.id))
     await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup, update)
 
 
@@ -163,13 +163,13 @@ async def _expand_id(
     number: int = 0,  # its number in what the chat was shown; 0: asked for by id
 ) -> None:
     engine = engine_of(context)
-    found = engine.store.get_paper(paper_id) or await look_up(engine, paper_id)
+    found = await engine.db.get_paper(paper_id) or await look_up(engine, paper_id)
     if isinstance(found, str):
         await reply(update, context, t(chat.lang, found, id=paper_id))
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
     entry = Entry(number, found, summaries[found.key])
-    markup = paper_keyboard(found.id, paper_marks(engine, chat, found.id))
+    markup = paper_keyboard(found.id, await paper_marks(engine, chat, found.id))
     await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup, update)
 
 

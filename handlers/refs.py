@@ -34,18 +34,18 @@ class Refusal:
         return t(lang, self.key, **self.values)
 
 
-def listed_id(update: Update, context: Context, chat: Chat, number: int) -> str | Refusal:
+async def listed_id(update: Update, context: Context, chat: Chat, number: int) -> str | Refusal:
     """The id of paper `number` in what the chat was shown: the digest the message replies
     to, else the reading list while `/saved` is the latest view, else the latest digest."""
-    store = engine_of(context).store
+    db = engine_of(context).db
     replied = replied_message_id(update)
-    digest = store.digest_for_message(chat.chat_id, replied) if replied else None
-    listed = None if digest else store.saved_view(chat.chat_id)
+    digest = await db.digest_for_message(chat.chat_id, replied) if replied else None
+    listed = None if digest else await db.saved_view(chat.chat_id)
     if listed is not None:
         if not 1 <= number <= len(listed):
             return Refusal("saved.bad_number", {"number": number, "count": len(listed)})
         return listed[number - 1]
-    digest = digest or store.latest_digest(chat.chat_id)
+    digest = digest or await db.latest_digest(chat.chat_id)
     if digest is None:
         return Refusal("reading.no_digest")
     if not 1 <= number <= len(digest.paper_ids):
@@ -53,13 +53,13 @@ def listed_id(update: Update, context: Context, chat: Chat, number: int) -> str 
     return digest.paper_ids[number - 1]
 
 
-def paper_id_for(
+async def paper_id_for(
     update: Update, context: Context, chat: Chat, argument: str, usage: str
 ) -> str | Refusal:
     """The id `argument` names (a number as /paper reads it, or an arXiv id); else `usage`."""
     match = NUMBER.match(argument)
     if match:
-        return listed_id(update, context, chat, int(match.group(1)))
+        return await listed_id(update, context, chat, int(match.group(1)))
     try:
         paper_id, _ = normalize_arxiv_id(argument.strip())
     except ValueError:
@@ -71,11 +71,11 @@ async def paper_for(
     update: Update, context: Context, chat: Chat, argument: str, usage: str
 ) -> Paper | Refusal:
     """The paper `argument` names, from the store or else from arXiv (not stored here)."""
-    found = paper_id_for(update, context, chat, argument, usage)
+    found = await paper_id_for(update, context, chat, argument, usage)
     if isinstance(found, Refusal):
         return found
     engine = engine_of(context)
-    paper = engine.store.get_paper(found) or await look_up(engine, found)
+    paper = await engine.db.get_paper(found) or await look_up(engine, found)
     return Refusal(paper, {"id": found}) if isinstance(paper, str) else paper
 
 
@@ -97,11 +97,11 @@ async def look_up(engine: Engine, paper_id: str) -> Paper | str:
     return papers[0] if papers else "reading.unknown_id"
 
 
-def paper_marks(engine: Engine, chat: Chat, paper_id: str) -> PaperMarks:
+async def paper_marks(engine: Engine, chat: Chat, paper_id: str) -> PaperMarks:
     """What the buttons under an expanded paper show for this chat: its ⭐ state and, in a
     group, how many members pressed 👍 and 👎."""
-    saved = engine.store.is_saved(chat.chat_id, paper_id)
+    saved = await engine.db.is_saved(chat.chat_id, paper_id)
     if not chat.is_group:
         return PaperMarks(saved=saved)
-    tally = engine.store.vote_tally(chat.chat_id, paper_id)
+    tally = await engine.db.vote_tally(chat.chat_id, paper_id)
     return PaperMarks(tally.up, tally.down, saved, show_counts=True)

@@ -69,8 +69,7 @@ async def save(update: Update, context: Context) -> None:
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    store = engine_of(context).store
-    added = await store.run(store.save_paper, chat.chat_id, found, time.time())
+    added = await engine_of(context).db.save_paper(chat.chat_id, found, time.time())
     key = "saved.added_html" if added else "saved.already_html"
     await reply(update, context, t(chat.lang, key, paper=_linked(found), id=esc(found.id)))
 
@@ -82,12 +81,11 @@ async def unsave(update: Update, context: Context) -> None:
         await refuse_change(update, context)
         return
     usage = "saved.unsave_usage_html"
-    found = paper_id_for(update, context, chat, _argument(update, context), usage)
+    found = await paper_id_for(update, context, chat, _argument(update, context), usage)
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    store = engine_of(context).store
-    removed = await store.run(store.unsave_paper, chat.chat_id, found)
+    removed = await engine_of(context).db.unsave_paper(chat.chat_id, found)
     key = "saved.removed_html" if removed else "saved.not_saved_html"
     await reply(update, context, t(chat.lang, key, id=esc(found)))
 
@@ -95,12 +93,12 @@ async def unsave(update: Update, context: Context) -> None:
 async def saved(update: Update, context: Context) -> None:
     """Show the reading list, newest first, numbered; bare numbers now expand from it."""
     chat = await get_or_create_chat(update, context)
-    store = engine_of(context).store
-    paper_ids = store.saved_paper_ids(chat.chat_id)
+    db = engine_of(context).db
+    paper_ids = await db.saved_paper_ids(chat.chat_id)
     if not paper_ids:
         await reply(update, context, t(chat.lang, "saved.empty_html"))
         return
-    store.put_saved_view(chat.chat_id, paper_ids)
+    await db.put_saved_view(chat.chat_id, paper_ids)
     await _send_saved_page(update, context, chat, paper_ids, 1)
 
 
@@ -109,14 +107,14 @@ async def saved_page_button(update: Update, context: Context) -> None:
     button = await pressed(update, context, SavedPageButton)
     if button is None:
         return
-    chat, store = await get_or_create_chat(update, context), engine_of(context).store
-    paper_ids = store.saved_view(chat.chat_id) or store.saved_paper_ids(chat.chat_id)
+    chat, db = await get_or_create_chat(update, context), engine_of(context).db
+    paper_ids = await db.saved_view(chat.chat_id) or await db.saved_paper_ids(chat.chat_id)
     if not 1 <= button.page <= len(saved_pages(len(paper_ids), chat.limit)) or not paper_ids:
         await expired_button(update, context)
         return
     assert update.callback_query is not None, "registered for callback queries"
     await update.callback_query.answer()
-    store.put_saved_view(chat.chat_id, paper_ids)
+    await db.put_saved_view(chat.chat_id, paper_ids)
     await _send_saved_page(update, context, chat, paper_ids, button.page)
 
 
@@ -127,7 +125,8 @@ async def _send_saved_page(
     and "More" under the last message when a page follows."""
     engine = engine_of(context)
     # A saved paper is never pruned; its id alone stands in should one be missing anyway.
-    papers = [engine.store.get_paper(i) or Paper(i, 1, i, "") for i in paper_ids]
+    stored = await engine.db.get_papers(paper_ids)
+    papers = [stored.get(i) or Paper(i, 1, i, "") for i in paper_ids]
     parts = render_saved_page(papers, page, chat.limit, chat.lang)
     more = page < len(saved_pages(len(papers), chat.limit))
     for index, part in enumerate(parts):
@@ -181,12 +180,12 @@ async def save_button(update: Update, context: Context) -> None:
     found = await _list_button(update, context, SaveButton)
     if found is None:
         return
-    (button, chat), store = found, engine_of(context).store
-    if store.get_paper(button.paper_id) is None:  # pruned since it was shown
+    (button, chat), db = found, engine_of(context).db
+    if await db.get_paper(button.paper_id) is None:  # pruned since it was shown
         await expired_button(update, context)
         return
     at = time.time()  # when it was saved, on the wall clock: the list is newest first
-    is_saved = await store.run(store.toggle_saved, chat.chat_id, button.paper_id, at)
+    is_saved = await db.toggle_saved(chat.chat_id, button.paper_id, at)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
     data = save_data(button.paper_id)
@@ -202,8 +201,8 @@ async def unsave_button(update: Update, context: Context) -> None:
     found = await _list_button(update, context, UnsaveButton)
     if found is None:
         return
-    (button, chat), store = found, engine_of(context).store
-    removed = await store.run(store.unsave_paper, chat.chat_id, button.paper_id)
+    (button, chat), db = found, engine_of(context).db
+    removed = await db.unsave_paper(chat.chat_id, button.paper_id)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
     data = unsave_data(button.paper_id)
@@ -258,8 +257,9 @@ async def export_bib(update: Update, context: Context) -> None:
     """/export bib: the whole reading list as a .bib file."""
     chat = await get_or_create_chat(update, context)
     engine = engine_of(context)
-    stored = [engine.store.get_paper(i) for i in engine.store.saved_paper_ids(chat.chat_id)]
-    papers = [paper for paper in stored if paper is not None]
+    paper_ids = await engine.db.saved_paper_ids(chat.chat_id)
+    stored = await engine.db.get_papers(paper_ids)
+    papers = [stored[i] for i in paper_ids if i in stored]
     if not papers:
         await reply(update, context, t(chat.lang, "saved.empty_html"))
         return

@@ -66,7 +66,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every command with examples."""
-    lang = lang_of(update, context)
+    lang = await lang_of(update, context)
     extra = [t(lang, "start.group")] if is_group(update) else []
     await reply(update, context, "\n\n".join([t(lang, "help.text"), *extra]))
 
@@ -239,7 +239,7 @@ def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
 
 async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the chat's topics, one remove button each (anyone may look)."""
-    text, markup = render_list(chat_or_default(update, context))
+    text, markup = render_list(await chat_or_default(update, context))
     await reply(update, context, text, markup)
 
 
