@@ -46,7 +46,12 @@ LANGUAGE_ALIASES = {"cn": "zh", "chinese": "zh", "中文": "zh", "english": "en"
 _LANG_SHAPE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
 _COMMAND = re.compile(r"\s*/\S*\s?")
 _TAG = re.compile(r"<[^>]*>")
-ECHO_UNITS = 64  # user input quoted back is cut to this (UTF-16 units, "…" included)
+ECHO_UNITS = 64  # what was stored, said back (topics, interests), is cut to this (UTF-16 units)
+# A refusal quotes at most this much of what was sent (UTF-16 units, "…" included): enough
+# to tell which word was refused (any arXiv category, a language code, most time zones, a
+# phrase's first words), too little to repeat a pasted secret: of an API key (40-160
+# characters behind a public prefix such as "sk-proj-") at most 19 characters come back.
+REFUSAL_UNITS = 20
 LIST_SHOWN = 10  # a reply lists at most this many topics, then "and N more"
 
 
@@ -152,15 +157,23 @@ def code_list(items: Iterable[str]) -> str:
     return ", ".join(f"<code>{esc(item)}</code>" for item in items)
 
 
-def echo(text: str) -> str:
-    """User-typed text to quote back in a reply: one line, cut to ECHO_UNITS with "…", escaped."""
-    return esc(quote(text, ECHO_UNITS))
+def echo(text: str, units: int = ECHO_UNITS) -> str:
+    """User-typed text to quote back in a reply: one line, cut to `units` with "…", escaped."""
+    return esc(quote(text, units))
 
 
-def topic_list(lang: str, items: Iterable[str], shown: int = LIST_SHOWN) -> str:
-    """Topics as `<code>` pieces, each cut like echo, at most `shown` of them, then "and N more"."""
+def echo_refused(text: str) -> str:
+    """User-typed text a refusal quotes back: its first few characters (REFUSAL_UNITS)."""
+    return echo(text, REFUSAL_UNITS)
+
+
+def topic_list(
+    lang: str, items: Iterable[str], shown: int = LIST_SHOWN, units: int = ECHO_UNITS
+) -> str:
+    """Topics as `<code>` pieces, each cut like echo (to `units`), at most `shown` of them, then
+    "and N more"."""
     every = list(items)
-    listed = ", ".join(f"<code>{echo(item)}</code>" for item in every[:shown])
+    listed = ", ".join(f"<code>{echo(item, units)}</code>" for item in every[:shown])
     rest = len(every) - shown
     return listed + t(lang, "common.and_more", count=rest) if rest > 0 else listed
 

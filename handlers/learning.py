@@ -20,6 +20,7 @@ from bot.textcut import shorten, strip_invisible
 from handlers.common import (
     args_text,
     echo,
+    echo_refused,
     engine_of,
     esc,
     get_or_create_chat,
@@ -57,7 +58,11 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         cleaned = clean_interests(typed)
     except InterestsRefused as refused:
         key = f"learning.interests_{refused.reason}_html"
-        values = {"length": len(typed.strip()), "limit": INTERESTS_LIMIT, "echo": echo(typed)}
+        values = {
+            "length": len(typed.strip()),
+            "limit": INTERESTS_LIMIT,
+            "echo": echo_refused(typed),
+        }
         await reply(update, context, t(chat.lang, key, **values))
         return
     await db.set_interests(chat.chat_id, cleaned)

@@ -24,6 +24,7 @@ from handlers.common import (
     chat_or_default,
     clock_now,
     echo,
+    echo_refused,
     edit,
     engine_of,
     esc,
@@ -150,7 +151,7 @@ async def _set(
     parsed = parse(value)
     if parsed is None:
         lang = await lang_of(update, context)
-        bad = t(lang, f"settings.{field}_bad", value=echo(value), max=MAX_LIMIT)
+        bad = t(lang, f"settings.{field}_bad", value=echo_refused(value), max=MAX_LIMIT)
         await reply(update, context, bad)
         return None
     return await _change(update, context, **{field: parsed})

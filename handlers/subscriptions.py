@@ -18,12 +18,13 @@ from bot.taxonomy import category_name
 from bot.textcut import plain_input, shorten
 from bot.topics import LookalikeTopicError, Topic, parse_topic_string, parse_topics
 from handlers.common import (
+    REFUSAL_UNITS,
     admin_button,
     args_text,
     chat_or_default,
     clock_now,
     code_list,
-    echo,
+    echo_refused,
     edit,
     engine_of,
     esc,
@@ -109,10 +110,12 @@ async def _parse_or_explain(
         return parse_topics(text)
     except LookalikeTopicError as error:
         category = esc(error.suggestions[0])
-        lines = [t(lang, "subscribe.lookalike_html", topic=echo(error.topic), category=category)]
+        lines = [
+            t(lang, "subscribe.lookalike_html", topic=echo_refused(error.topic), category=category)
+        ]
         adding = False  # the message says nothing was added
     except UnknownTopicError as error:
-        lines = [t(lang, "subscribe.unknown", topic=echo(error.topic))]
+        lines = [t(lang, "subscribe.unknown", topic=echo_refused(error.topic))]
         if error.suggestions:
             lines.append(t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions)))
     except ValueError as error:
@@ -128,7 +131,7 @@ def _subscription_problem(chat: Chat, topics: list[Topic], settings: Settings) -
     longest = settings.max_phrase_chars
     too_long = [str(topic) for topic in topics if len(topic.value) > longest]
     if too_long:
-        return t(chat.lang, "subscribe.too_long", max=longest, topic=echo(too_long[0]))
+        return t(chat.lang, "subscribe.too_long", max=longest, topic=echo_refused(too_long[0]))
     have = {_key_of(s) for s in chat.topics}
     count = len(chat.topics) + len([topic for topic in topics if topic.key not in have])
     if count > settings.max_topics:
@@ -177,7 +180,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if removed:
         lines.append(t(chat.lang, "unsubscribe.removed", topics=topic_list(chat.lang, removed)))
     if missing:
-        missed = topic_list(chat.lang, missing)
+        missed = topic_list(chat.lang, missing, units=REFUSAL_UNITS)
         lines.append(t(chat.lang, "unsubscribe.not_followed", topics=missed))
     lines.append(_remaining(chat))
     await reply(update, context, "\n".join(lines))
