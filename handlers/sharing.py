@@ -19,14 +19,15 @@ from bot.buttons import (
     saved_page_data,
     unsave_data,
 )
+from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.readinglist import render_saved_page, saved_pages
 from bot.shell.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
-from bot.textcut import fold_full_width, shorten, strip_invisible
+from bot.textcut import shorten
 from handlers.common import (
     Context,
-    args_text,
+    chat_id_of,
     engine_of,
     esc,
     expired_button,
@@ -38,15 +39,10 @@ from handlers.common import (
     reply,
     thread_of,
 )
-from handlers.refs import Refusal, paper_for, paper_id_for
+from handlers.refs import Refusal, look_up, paper_for, paper_id_for, typed_reference, was_shown
 
 TITLE_UNITS = 120  # a title quoted in a reply is cut to this
 BIB_FILENAME = "arxiv-reading-list.bib"
-
-
-def _argument(update: Update, context: Context) -> str:
-    """What was typed after the command, invisible characters gone, full-width forms folded."""
-    return fold_full_width(strip_invisible(args_text(update, context))).strip()
 
 
 def _linked(paper: Paper) -> str:
@@ -64,7 +60,7 @@ async def save(update: Update, context: Context) -> None:
         await refuse_change(update, context)
         return
     found = await paper_for(
-        update, context, chat, _argument(update, context), "saved.save_usage_html"
+        update, context, chat, typed_reference(update, context), "saved.save_usage_html"
     )
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
@@ -81,7 +77,7 @@ async def unsave(update: Update, context: Context) -> None:
         await refuse_change(update, context)
         return
     usage = "saved.unsave_usage_html"
-    found = await paper_id_for(update, context, chat, _argument(update, context), usage)
+    found = await paper_id_for(update, context, chat, typed_reference(update, context), usage)
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
@@ -164,10 +160,14 @@ def _saved_keyboard(
 async def _list_button(
     update: Update, context: Context, kind: type[ListButton]
 ) -> tuple[ListButton, Chat] | None:
-    """The reading-list button pressed and its chat; None when it expired, or when a channel
-    subscriber (not an admin) pressed it: the channel's list is its admins'."""
+    """The reading-list button pressed and its chat; None when it expired (bad data, or a
+    paper the chat was never shown), or when a channel subscriber (not an admin) pressed it:
+    the channel's list is its admins'."""
     button = await pressed(update, context, kind)
     if button is None:
+        return None
+    if not await was_shown(update, engine_of(context), chat_id_of(update), button.paper_id):
+        await expired_button(update, context)  # a paper this chat was never shown
         return None
     if is_channel(update) and not await may_change(update, context):
         await refuse_change(update, context)
@@ -180,20 +180,32 @@ async def save_button(update: Update, context: Context) -> None:
     found = await _list_button(update, context, SaveButton)
     if found is None:
         return
-    (button, chat), db = found, engine_of(context).db
-    if await db.get_paper(button.paper_id) is None:  # pruned since it was shown
-        await expired_button(update, context)
-        return
-    at = time.time()  # when it was saved, on the wall clock: the list is newest first
-    is_saved = await db.toggle_saved(chat.chat_id, button.paper_id, at)
+    (button, chat), engine = found, engine_of(context)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
+    at = time.time()  # when it was saved, on the wall clock: the list is newest first
+    is_saved = await _toggle_saved(engine, chat.chat_id, button.paper_id, at)
+    if isinstance(is_saved, str):  # arXiv does not confirm it (or cannot be asked now)
+        await query.answer(t(chat.lang, is_saved, id=button.paper_id))
+        return
     data = save_data(button.paper_id)
     try:
         await _relabel(update, lambda b: b.callback_data == data, save_label(is_saved))
     finally:
         toast = "saved.toast_saved" if is_saved else "saved.toast_removed"
         await query.answer(t(chat.lang, toast))
+
+
+async def _toggle_saved(engine: Engine, chat_id: int, paper_id: str, at: float) -> bool | str:
+    """⭐: take the paper off the list, or put it on; whether it is saved now. A paper the store
+    does not hold (expanded from a look-up by id, or pruned since) is looked up again and
+    stored with the save; the catalog key of what went wrong when arXiv does not confirm it."""
+    if await engine.db.get_paper(paper_id) or await engine.db.is_saved(chat_id, paper_id):
+        return await engine.db.toggle_saved(chat_id, paper_id, at)
+    found = await look_up(engine, paper_id)
+    if isinstance(found, str):
+        return found
+    return await engine.db.save_paper(chat_id, found, at)
 
 
 async def unsave_button(update: Update, context: Context) -> None:
@@ -244,7 +256,7 @@ async def bib(update: Update, context: Context) -> None:
     """Reply with a paper's BibTeX entry: /bib 3 or /bib 2402.01295."""
     chat = await get_or_create_chat(update, context)
     found = await paper_for(
-        update, context, chat, _argument(update, context), "saved.bib_usage_html"
+        update, context, chat, typed_reference(update, context), "saved.bib_usage_html"
     )
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))

@@ -67,7 +67,7 @@ CASES = [
     Case("off-when-none", "/interests off", ("Interests cleared",)),
     Case("off-zero-width", "/interests o\u200bff\u200e", ("Interests cleared",)),
     Case("like-nothing", "/like", ("Send /like 3",)),
-    Case("like-no-digest", "/like 3", ("Send /like 3",)),
+    Case("like-no-digest", "/like 3", ("There is no digest here yet.",)),
     Case("like-junk", "/like ../../etc/passwd", ("Send /like 3",)),
     Case("dislike-html", "/dislike <b>1</b>", ("Send /like 3",)),
     Case("dislike-huge", "/dislike " + "9" * 5000, ("Send /like 3",)),
