@@ -49,9 +49,12 @@ _STYLE_GROUP = re.compile(
 _PARENTHESISED = re.compile(r"\([^()]*\)")
 _AUTHOR_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
 
-_NEW_ID = r"\d{4}\.\d{4,5}"  # 2402.10753, 0704.0001
-_OLD_ID = r"[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7}"  # astro-ph/0601001, math.AG/0601001
-_ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>[1-9][0-9]*))?")
+_NEW_ID = r"[0-9]{4}\.[0-9]{4,5}"  # 2402.10753, 0704.0001
+# astro-ph/0601001, math.AG/0601001; no archive name is longer than 10 letters (chao-dyn, ...)
+_OLD_ID = r"[a-z][a-z-]{0,9}(?:\.[A-Z]{2})?/[0-9]{7}"
+_ARXIV_ID = re.compile(rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v(?P<version>[1-9][0-9]*))?", re.ASCII)
+# Full stops other scripts type where an id has its ".": ideographic, Arabic decimal, Urdu.
+_FULL_STOPS = str.maketrans({"\u3002": ".", "\u066b": ".", "\u06d4": "."})
 _ID_PREFIX = re.compile(
     r"^(?:oai:arxiv\.org:|arxiv:|https?://(?:[\w-]+\.)*arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE
 )
@@ -133,13 +136,28 @@ def split_authors(text: str) -> tuple[str, ...]:
     return tuple(name for name in names if name)
 
 
+def ascii_digits(text: str) -> str:
+    """Text as a keyboard of another script typed it, read as ASCII where it can be: full-width
+    forms folded (NFKC: "２４０２．０１２９５"), every decimal digit of any script as its ASCII
+    digit ("٢٤٠٢" -> "2402", "२४०२" -> "2402"), an ideographic or Arabic full stop as ".".
+    Anything else is kept as it is (and refused by whoever wanted digits)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_FULL_STOPS)
+    return "".join(_ascii_digit(char) for char in folded)
+
+
+def _ascii_digit(char: str) -> str:
+    value = unicodedata.decimal(char, None)
+    return char if value is None else str(value)
+
+
 def normalize_arxiv_id(text: str) -> tuple[str, int]:
-    """The bare id and version in any of arXiv's spellings; version 1 when none is given.
+    """The bare id (ASCII) and version in any of arXiv's spellings; version 1 when none is given.
 
     "oai:arXiv.org:2402.10753v1", "https://rss.arxiv.org/abs/2402.01295", "arXiv:2402.10753",
-    "astro-ph/0601001v1". Raises ValueError on anything else.
+    "astro-ph/0601001v1"; digits of other scripts and full-width forms are read as ASCII
+    ("２４０２.０１２９５", "٢٤٠٢.٠١٢٩٥"). Raises ValueError on anything else.
     """
-    candidate = _ID_PREFIX.sub("", text.strip()).removesuffix(".pdf")
+    candidate = _ID_PREFIX.sub("", ascii_digits(text).strip()).removesuffix(".pdf")
     match = _ARXIV_ID.fullmatch(candidate)
     if match is None:
         raise ValueError(f"not an arXiv id: {text!r}")

@@ -7,8 +7,8 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import date, timedelta
+from functools import partial
 
 from bot import lanes
 from bot.engine import Engine, FetchRun

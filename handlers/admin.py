@@ -17,15 +17,17 @@ from handlers.common import engine_of, lang_of, reply, topic_list
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show chats, topics, papers, summaries, LLM use and the last fetch; refuse anyone else."""
     engine, user = engine_of(context), update.effective_user
-    lang = lang_of(update, context)
+    lang = await lang_of(update, context)
     if user is None or user.id not in engine.settings.admins:
         await reply(update, context, t(lang, "admin.refused"))
         return
-    await reply(update, context, t(lang, "admin.stats", **stats_values(engine.store, lang)))
+    values = await engine.store.run(stats_values, engine.store, lang)
+    await reply(update, context, t(lang, "admin.stats", **values))
 
 
 def stats_values(store: Store, lang: str) -> dict[str, Any]:
-    """The numbers /stats shows, as its message's placeholders."""
+    """The numbers /stats shows, as its message's placeholders (store reads: run it in a
+    worker thread, `await store.run(stats_values, store, lang)`)."""
     chats = store.all_chats()
     sizes, counters = store.table_sizes(), store.counters()
     today = datetime.now(UTC).date().isoformat()
@@ -38,7 +40,7 @@ def stats_values(store: Store, lang: str) -> dict[str, Any]:
         "llm_calls": counters.get("llm_calls", 0),
         "llm_today": counters.get(f"llm_calls:{today}", 0),
         "llm_failures": counters.get("llm_failures", 0),
-        "last_fetch": _last_fetch(store, lang),
+        "last_fetch": _last_fetch(store.get_feed_state("_last_run"), lang),
     }
 
 
@@ -62,9 +64,8 @@ def _topic_counts(chats: list[Chat]) -> dict[str, int]:
     }
 
 
-def _last_fetch(store: Store, lang: str) -> str:
+def _last_fetch(state: dict[str, Any], lang: str) -> str:
     """When the last fetch run ended (UTC), and the feeds it could not get."""
-    state = store.get_feed_state("_last_run")
     if not state.get("at"):
         return t(lang, "admin.never")
     at = datetime.fromtimestamp(float(state["at"]), UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -45,7 +45,12 @@ LANGUAGE_ALIASES = {"cn": "zh", "chinese": "zh", "中文": "zh", "english": "en"
 _LANG_SHAPE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8}){0,2}")
 _COMMAND = re.compile(r"\s*/\S*\s?")
 _TAG = re.compile(r"<[^>]*>")
-ECHO_UNITS = 64  # user input quoted back is cut to this (UTF-16 units, "…" included)
+ECHO_UNITS = 64  # what was stored, said back (topics, interests), is cut to this (UTF-16 units)
+# A refusal quotes at most this much of what was sent (UTF-16 units, "…" included): enough
+# to tell which word was refused (any arXiv category, a language code, most time zones, a
+# phrase's first words), too little to repeat a pasted secret: of an API key (40-160
+# characters behind a public prefix such as "sk-proj-") at most 19 characters come back.
+REFUSAL_UNITS = 20
 LIST_SHOWN = 10  # a reply lists at most this many topics, then "and N more"
 
 
@@ -112,9 +117,10 @@ def new_chat(update: Update, context: Context) -> Chat:
     )
 
 
-def chat_or_default(update: Update, context: Context) -> Chat:
+async def chat_or_default(update: Update, context: Context) -> Chat:
     """The stored chat, or what a new one would be (not stored): for read-only views."""
-    return engine_of(context).store.get_chat(chat_id_of(update)) or new_chat(update, context)
+    stored = await engine_of(context).db.get_chat(chat_id_of(update))
+    return stored or new_chat(update, context)
 
 
 async def get_or_create_chat(update: Update, context: Context) -> Chat:
@@ -128,9 +134,9 @@ async def get_or_create_chat(update: Update, context: Context) -> Chat:
     return chat
 
 
-def lang_of(update: Update, context: Context) -> str:
+async def lang_of(update: Update, context: Context) -> str:
     """The language of the bot's words in this chat: the chat's own, else the user's app's."""
-    return chat_or_default(update, context).lang
+    return (await chat_or_default(update, context)).lang
 
 
 def args_text(update: Update, context: Context) -> str:
@@ -150,15 +156,23 @@ def code_list(items: Iterable[str]) -> str:
     return ", ".join(f"<code>{esc(item)}</code>" for item in items)
 
 
-def echo(text: str) -> str:
-    """User-typed text to quote back in a reply: one line, cut to ECHO_UNITS with "…", escaped."""
-    return esc(quote(text, ECHO_UNITS))
+def echo(text: str, units: int = ECHO_UNITS) -> str:
+    """User-typed text to quote back in a reply: one line, cut to `units` with "…", escaped."""
+    return esc(quote(text, units))
 
 
-def topic_list(lang: str, items: Iterable[str], shown: int = LIST_SHOWN) -> str:
-    """Topics as `<code>` pieces, each cut like echo, at most `shown` of them, then "and N more"."""
+def echo_refused(text: str) -> str:
+    """User-typed text a refusal quotes back: its first few characters (REFUSAL_UNITS)."""
+    return echo(text, REFUSAL_UNITS)
+
+
+def topic_list(
+    lang: str, items: Iterable[str], shown: int = LIST_SHOWN, units: int = ECHO_UNITS
+) -> str:
+    """Topics as `<code>` pieces, each cut like echo (to `units`), at most `shown` of them, then
+    "and N more"."""
     every = list(items)
-    listed = ", ".join(f"<code>{echo(item)}</code>" for item in every[:shown])
+    listed = ", ".join(f"<code>{echo(item, units)}</code>" for item in every[:shown])
     rest = len(every) - shown
     return listed + t(lang, "common.and_more", count=rest) if rest > 0 else listed
 
@@ -218,7 +232,7 @@ async def may_change(update: Update, context: Context) -> bool:
 
 async def refuse_change(update: Update, context: Context) -> None:
     """Tell a group member that only admins change this (as a reply or a button's alert)."""
-    text = t(lang_of(update, context), "common.admins_only")
+    text = t(await lang_of(update, context), "common.admins_only")
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
@@ -243,7 +257,7 @@ async def expired_button(update: Update, context: Context) -> None:
     assert query is not None, "registered for callback queries"
     chat = update.effective_chat
     log.info("a button with unreadable data in chat %s", chat.id if chat else "-")
-    lang = lang_of(update, context) if chat else user_lang(update)
+    lang = await lang_of(update, context) if chat else user_lang(update)
     await query.answer(t(lang, "common.button_expired"))
 
 

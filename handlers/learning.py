@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import re
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.buttons import VoteButton, save_data
-from bot.clean import normalize_arxiv_id
 from bot.i18n import t
 from bot.learn import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.models import Chat
@@ -19,9 +17,12 @@ from bot.store import Tally
 from bot.textcut import shorten, strip_invisible
 from handlers.common import (
     args_text,
+    chat_id_of,
     echo,
+    echo_refused,
     engine_of,
     esc,
+    expired_button,
     get_or_create_chat,
     is_group,
     may_change,
@@ -29,11 +30,11 @@ from handlers.common import (
     refuse_change,
     reply,
 )
+from handlers.refs import Refusal, paper_for, typed_reference, was_shown
 
 log = logging.getLogger(__name__)
 
 OFF_WORDS = frozenset({"off", "clear", "none", "关闭", "清除"})
-NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
 TITLE_UNITS = 80  # a paper's title in a vote's reply
 
 
@@ -48,19 +49,23 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not await may_change(update, context):
         await refuse_change(update, context)
         return
-    store = engine_of(context).store
+    db = engine_of(context).db
     if visible.lower() in OFF_WORDS:
-        await store.run(store.set_interests, chat.chat_id, "")
+        await db.set_interests(chat.chat_id, "")
         await reply(update, context, esc(t(chat.lang, "learning.interests_cleared")))
         return
     try:
         cleaned = clean_interests(typed)
     except InterestsRefused as refused:
         key = f"learning.interests_{refused.reason}_html"
-        values = {"length": len(typed.strip()), "limit": INTERESTS_LIMIT, "echo": echo(typed)}
+        values = {
+            "length": len(typed.strip()),
+            "limit": INTERESTS_LIMIT,
+            "echo": echo_refused(typed),
+        }
         await reply(update, context, t(chat.lang, key, **values))
         return
-    await store.run(store.set_interests, chat.chat_id, cleaned)
+    await db.set_interests(chat.chat_id, cleaned)
     await reply(update, context, t(chat.lang, "learning.interests_set_html", echo=echo(cleaned)))
 
 
@@ -81,48 +86,28 @@ async def dislike(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _vote_command(update: Update, context: ContextTypes.DEFAULT_TYPE, up: bool) -> None:
+    """A vote by N or id; kept only for a paper the store holds or arXiv confirms."""
     chat = await get_or_create_chat(update, context)
-    paper_id = _paper_id(update, context, chat)
-    if paper_id is None:
-        await reply(update, context, t(chat.lang, "learning.vote_usage_html"))
+    argument = typed_reference(update, context)
+    found = await paper_for(update, context, chat, argument, "learning.vote_usage_html")
+    if isinstance(found, Refusal):
+        await reply(update, context, found.text(chat.lang))
         return
-    tally = await _press(update, context, chat, paper_id, up)
-    paper = engine_of(context).store.get_paper(paper_id)
-    title = esc(shorten(" ".join(paper.title.split()), TITLE_UNITS)) if paper else paper_id
+    tally = await _press(update, context, chat, found.id, up)
+    title = esc(shorten(" ".join(found.title.split()), TITLE_UNITS))
     key = "learning.vote_withdrawn_html"
     if tally.mine:
         key = "learning.vote_up_html" if tally.mine > 0 else "learning.vote_down_html"
     await reply(update, context, t(chat.lang, key, title=title))
 
 
-def _paper_id(update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> str | None:
-    """The paper a /like or /dislike names: [N] of the digest replied to or the latest, or an
-    arXiv id; None when it names none."""
-    argument = strip_invisible(args_text(update, context)).strip()
-    match = NUMBER.match(argument)
-    if match is None:
-        try:
-            return normalize_arxiv_id(argument)[0]
-        except ValueError:
-            return None
-    store, message = engine_of(context).store, update.effective_message
-    replied = message.reply_to_message if message is not None else None
-    digest = store.digest_for_message(chat.chat_id, replied.message_id) if replied else None
-    digest = digest or store.latest_digest(chat.chat_id)
-    number = int(match.group(1))
-    if digest is None or not 1 <= number <= len(digest.paper_ids):
-        return None
-    return digest.paper_ids[number - 1]
-
-
 async def _press(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, paper_id: str, up: bool
 ) -> Tally:
     """Record one member's vote (the same again withdraws it): one row, off the event loop."""
-    store = engine_of(context).store
     user = update.effective_user
     user_id = user.id if user is not None else chat.chat_id
-    return await store.run(store.press_vote, chat.chat_id, paper_id, user_id, 1 if up else -1)
+    return await engine_of(context).db.press_vote(chat.chat_id, paper_id, user_id, 1 if up else -1)
 
 
 async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -132,6 +117,9 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     query = update.callback_query
     assert query is not None, "registered for callback queries"
+    if not await was_shown(update, engine_of(context), chat_id_of(update), button.paper_id):
+        await expired_button(update, context)  # a paper this chat was never shown
+        return
     chat = await get_or_create_chat(update, context)
     tally = await _press(update, context, chat, button.paper_id, button.up)
     if is_group(update):

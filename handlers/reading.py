@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
-from bot.clean import normalize_arxiv_id
 from bot.engine import Engine
 from bot.i18n import t
 from bot.markdown import render_markdown
@@ -24,8 +22,8 @@ from bot.shell.deliver import (
     send_html,
     send_page,
 )
+from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
-    args_text,
     engine_of,
     expired_button,
     get_or_create_chat,
@@ -33,10 +31,17 @@ from handlers.common import (
     reply,
     thread_of,
 )
-from handlers.refs import Refusal, listed_id, look_up, paper_marks
+from handlers.refs import (
+    Refusal,
+    listed_id,
+    look_up,
+    paper_marks,
+    reference_id,
+    reference_number,
+    typed_reference,
+)
 
 log = logging.getLogger(__name__)
-NUMBER = re.compile(r"^\s*\[?(\d{1,4})\]?\s*$")
 
 
 async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,13 +67,13 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expand reference N of the chat's digest (/paper 3), or a paper by id (/paper 2402.01295)."""
     chat = await get_or_create_chat(update, context)
-    argument = args_text(update, context).strip()
-    if NUMBER.match(argument):
-        await _expand_number(update, context, chat, int(NUMBER.match(argument).group(1)))  # type: ignore[union-attr]
+    argument = typed_reference(update, context)
+    number = reference_number(argument)
+    if number is not None:
+        await _expand_number(update, context, chat, number)
         return
-    try:
-        paper_id, _ = normalize_arxiv_id(argument)
-    except ValueError:
+    paper_id = reference_id(argument)
+    if paper_id is None:
         await reply(update, context, t(chat.lang, "reading.paper_usage"))
         return
     await _expand_id(update, context, chat, paper_id)
@@ -77,19 +82,25 @@ async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def paper_by_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expand the number a user sent, from the digest it replies to or else the latest one."""
     chat = await get_or_create_chat(update, context)
-    match = NUMBER.match(update.effective_message.text or "") if update.effective_message else None
-    if match is not None:
-        await _expand_number(update, context, chat, int(match.group(1)))
+    message = update.effective_message
+    typed = fold_full_width(strip_invisible(message.text or "")) if message else ""
+    number = reference_number(typed)
+    if number is not None:
+        await _expand_number(update, context, chat, number)
 
 
 async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Expand the entry whose number button was pressed under a digest message."""
+    """Expand the entry whose number button was pressed under a digest message; a digest this
+    chat never had, or a number it never held, is a button the bot did not make: expired."""
     button = await pressed(update, context, PaperButton)
     if button is None:
         return
-    await _answer(update)
     chat = await get_or_create_chat(update, context)
     digest = await engine_of(context).db.get_digest(chat.chat_id, button.digest)
+    if digest is None or not 1 <= button.number <= len(digest.paper_ids):
+        await expired_button(update, context)
+        return
+    await _answer(update)
     await _expand(update, context, chat, digest, button.number)
 
 
@@ -110,7 +121,7 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the latest digest as a Markdown document: the table, then every paper expanded."""
     engine, chat = engine_of(context), await get_or_create_chat(update, context)
-    digest = engine.store.latest_digest(chat.chat_id)
+    digest = await engine.db.latest_digest(chat.chat_id)
     if digest is None:
         await reply(update, context, t(chat.lang, "reading.no_digest"))
         return
@@ -127,7 +138,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _expand_number(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, number: int
 ) -> None:
-    found = listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
+    found = await listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
@@ -138,20 +149,13 @@ async def _expand(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     chat: Chat,
-    digest: Digest | None,
-    number: int,
+    digest: Digest,
+    number: int,  # within the digest
 ) -> None:
-    if digest is None:
-        await reply(update, context, t(chat.lang, "reading.no_digest"))
-        return
-    if not 1 <= number <= len(digest.paper_ids):
-        text = t(chat.lang, "reading.bad_number", number=number, count=len(digest.paper_ids))
-        await reply(update, context, text)
-        return
     engine = engine_of(context)
     entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
     shown = entries[0].paper
-    markup = paper_keyboard(shown.id, paper_marks(engine, chat, shown.id))
+    markup = paper_keyboard(shown.id, await paper_marks(engine, chat, shown.id))
     await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup, update)
 
 
@@ -163,13 +167,13 @@ async def _expand_id(
     number: int = 0,  # its number in what the chat was shown; 0: asked for by id
 ) -> None:
     engine = engine_of(context)
-    found = engine.store.get_paper(paper_id) or await look_up(engine, paper_id)
+    found = await engine.db.get_paper(paper_id) or await look_up(engine, paper_id)
     if isinstance(found, str):
         await reply(update, context, t(chat.lang, found, id=paper_id))
         return
     summaries = await engine.summaries.summaries([found], chat.lang)
     entry = Entry(number, found, summaries[found.key])
-    markup = paper_keyboard(found.id, paper_marks(engine, chat, found.id))
+    markup = paper_keyboard(found.id, await paper_marks(engine, chat, found.id))
     await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup, update)
 
 

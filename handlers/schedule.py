@@ -31,7 +31,7 @@ async def frequency(update: Update, context: Context) -> None:
     """Set a digest a day or one a week (/frequency weekly fri); without a word, show it."""
     text = fold_full_width(strip_invisible(args_text(update, context))).strip()
     if not text:
-        chat = chat_or_default(update, context)
+        chat = await chat_or_default(update, context)
         current = t(chat.lang, "frequency.line", frequency=esc(frequency_text(chat, chat.lang)))
         await reply(update, context, current + "\n" + t(chat.lang, "frequency.invalid_html"))
         return
@@ -40,10 +40,10 @@ async def frequency(update: Update, context: Context) -> None:
         return
     choice = parse_frequency(text)
     if not isinstance(choice, Frequency):
-        await reply(update, context, t(chat_or_default(update, context).lang, choice))
+        await reply(update, context, t((await chat_or_default(update, context)).lang, choice))
         return
     chat = frequency_applied(await get_or_create_chat(update, context), choice)
-    engine_of(context).store.put_chat(chat)
+    await engine_of(context).db.put_chat(chat)
     await reply(update, context, frequency_set_text(chat, clock_now(context)))
 
 
@@ -61,13 +61,14 @@ async def here(update: Update, context: Context) -> None:
     """In a group with topics: digests go to the topic this is sent in (admins only)."""
     chat_type = update.effective_chat
     if chat_type is None or not chat_type.is_forum:
-        await reply(update, context, t(chat_or_default(update, context).lang, "forum.no_topics"))
+        lang = (await chat_or_default(update, context)).lang
+        await reply(update, context, t(lang, "forum.no_topics"))
         return
     if not await may_change(update, context):
         await refuse_change(update, context)
         return
     thread = thread_of(update) or 0
     chat = (await get_or_create_chat(update, context)).with_changes(thread_id=thread)
-    engine_of(context).store.put_chat(chat)
+    await engine_of(context).db.put_chat(chat)
     key = "forum.here_topic" if thread else "forum.here_general"
     await reply(update, context, t(chat.lang, key))

@@ -24,6 +24,7 @@ from handlers.common import (
     chat_or_default,
     clock_now,
     echo,
+    echo_refused,
     edit,
     engine_of,
     esc,
@@ -141,7 +142,7 @@ async def _set(
     no admin, or say why the argument is no good (settings.<field>_bad)."""
     value = fold_full_width(strip_invisible(args_text(update, context))).strip()
     if not value:
-        chat = chat_or_default(update, context)
+        chat = await chat_or_default(update, context)
         await reply(update, context, t(chat.lang, show(chat), **_values(chat, clock_now(context))))
         return None
     if not await may_change(update, context):
@@ -149,7 +150,8 @@ async def _set(
         return None
     parsed = parse(value)
     if parsed is None:
-        bad = t(lang_of(update, context), f"settings.{field}_bad", value=echo(value), max=MAX_LIMIT)
+        lang = await lang_of(update, context)
+        bad = t(lang, f"settings.{field}_bad", value=echo_refused(value), max=MAX_LIMIT)
         await reply(update, context, bad)
         return None
     return await _change(update, context, **{field: parsed})
@@ -295,15 +297,16 @@ def _interests_line(chat: Chat) -> str:
     return t(chat.lang, "learning.settings_interests_html", interests=echo(chat.interests))
 
 
-def _vote_count(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> int:
-    return engine_of(context).store.chat_votes(chat.chat_id).count
+async def _vote_count(context: ContextTypes.DEFAULT_TYPE, chat: Chat) -> int:
+    return (await engine_of(context).db.chat_votes(chat.chat_id)).count
 
 
 async def show_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show every setting of this chat on one screen, with toggle buttons (anyone may look)."""
-    chat = chat_or_default(update, context)
+    chat = await chat_or_default(update, context)
     llm = engine_of(context).settings.llm_enabled
-    text, markup = render_settings(chat, clock_now(context), llm, _vote_count(context, chat))
+    votes = await _vote_count(context, chat)
+    text, markup = render_settings(chat, clock_now(context), llm, votes)
     await reply(update, context, text, markup)
 
 
@@ -317,7 +320,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     chat = await _change(update, context, **toggled(chat, button.name))
     llm = engine_of(context).settings.llm_enabled
     try:
-        votes = _vote_count(context, chat)
+        votes = await _vote_count(context, chat)
         await edit(query, *render_settings(chat, clock_now(context), llm, votes))
     finally:
         await query.answer(t(chat.lang, "settings.saved"))

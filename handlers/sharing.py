@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import lanes
 from bot.bibtex import bibtex_document, bibtex_entry
 from bot.buttons import (
     SaveButton,
@@ -19,14 +20,15 @@ from bot.buttons import (
     saved_page_data,
     unsave_data,
 )
+from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.readinglist import render_saved_page, saved_pages
 from bot.shell.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
-from bot.textcut import fold_full_width, shorten, strip_invisible
+from bot.textcut import shorten
 from handlers.common import (
     Context,
-    args_text,
+    chat_id_of,
     engine_of,
     esc,
     expired_button,
@@ -38,15 +40,10 @@ from handlers.common import (
     reply,
     thread_of,
 )
-from handlers.refs import Refusal, paper_for, paper_id_for
+from handlers.refs import Refusal, look_up, paper_for, paper_id_for, typed_reference, was_shown
 
 TITLE_UNITS = 120  # a title quoted in a reply is cut to this
 BIB_FILENAME = "arxiv-reading-list.bib"
-
-
-def _argument(update: Update, context: Context) -> str:
-    """What was typed after the command, invisible characters gone, full-width forms folded."""
-    return fold_full_width(strip_invisible(args_text(update, context))).strip()
 
 
 def _linked(paper: Paper) -> str:
@@ -64,13 +61,12 @@ async def save(update: Update, context: Context) -> None:
         await refuse_change(update, context)
         return
     found = await paper_for(
-        update, context, chat, _argument(update, context), "saved.save_usage_html"
+        update, context, chat, typed_reference(update, context), "saved.save_usage_html"
     )
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    store = engine_of(context).store
-    added = await store.run(store.save_paper, chat.chat_id, found, time.time())
+    added = await engine_of(context).db.save_paper(chat.chat_id, found, time.time())
     key = "saved.added_html" if added else "saved.already_html"
     await reply(update, context, t(chat.lang, key, paper=_linked(found), id=esc(found.id)))
 
@@ -82,12 +78,11 @@ async def unsave(update: Update, context: Context) -> None:
         await refuse_change(update, context)
         return
     usage = "saved.unsave_usage_html"
-    found = paper_id_for(update, context, chat, _argument(update, context), usage)
+    found = await paper_id_for(update, context, chat, typed_reference(update, context), usage)
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    store = engine_of(context).store
-    removed = await store.run(store.unsave_paper, chat.chat_id, found)
+    removed = await engine_of(context).db.unsave_paper(chat.chat_id, found)
     key = "saved.removed_html" if removed else "saved.not_saved_html"
     await reply(update, context, t(chat.lang, key, id=esc(found)))
 
@@ -95,12 +90,12 @@ async def unsave(update: Update, context: Context) -> None:
 async def saved(update: Update, context: Context) -> None:
     """Show the reading list, newest first, numbered; bare numbers now expand from it."""
     chat = await get_or_create_chat(update, context)
-    store = engine_of(context).store
-    paper_ids = store.saved_paper_ids(chat.chat_id)
+    db = engine_of(context).db
+    paper_ids = await db.saved_paper_ids(chat.chat_id)
     if not paper_ids:
         await reply(update, context, t(chat.lang, "saved.empty_html"))
         return
-    store.put_saved_view(chat.chat_id, paper_ids)
+    await db.put_saved_view(chat.chat_id, paper_ids)
     await _send_saved_page(update, context, chat, paper_ids, 1)
 
 
@@ -109,14 +104,14 @@ async def saved_page_button(update: Update, context: Context) -> None:
     button = await pressed(update, context, SavedPageButton)
     if button is None:
         return
-    chat, store = await get_or_create_chat(update, context), engine_of(context).store
-    paper_ids = store.saved_view(chat.chat_id) or store.saved_paper_ids(chat.chat_id)
+    chat, db = await get_or_create_chat(update, context), engine_of(context).db
+    paper_ids = await db.saved_view(chat.chat_id) or await db.saved_paper_ids(chat.chat_id)
     if not 1 <= button.page <= len(saved_pages(len(paper_ids), chat.limit)) or not paper_ids:
         await expired_button(update, context)
         return
     assert update.callback_query is not None, "registered for callback queries"
     await update.callback_query.answer()
-    store.put_saved_view(chat.chat_id, paper_ids)
+    await db.put_saved_view(chat.chat_id, paper_ids)
     await _send_saved_page(update, context, chat, paper_ids, button.page)
 
 
@@ -127,7 +122,8 @@ async def _send_saved_page(
     and "More" under the last message when a page follows."""
     engine = engine_of(context)
     # A saved paper is never pruned; its id alone stands in should one be missing anyway.
-    papers = [engine.store.get_paper(i) or Paper(i, 1, i, "") for i in paper_ids]
+    stored = await engine.db.get_papers(paper_ids)
+    papers = [stored.get(i) or Paper(i, 1, i, "") for i in paper_ids]
     parts = render_saved_page(papers, page, chat.limit, chat.lang)
     more = page < len(saved_pages(len(papers), chat.limit))
     for index, part in enumerate(parts):
@@ -165,10 +161,14 @@ def _saved_keyboard(
 async def _list_button(
     update: Update, context: Context, kind: type[ListButton]
 ) -> tuple[ListButton, Chat] | None:
-    """The reading-list button pressed and its chat; None when it expired, or when a channel
-    subscriber (not an admin) pressed it: the channel's list is its admins'."""
+    """The reading-list button pressed and its chat; None when it expired (bad data, or a
+    paper the chat was never shown), or when a channel subscriber (not an admin) pressed it:
+    the channel's list is its admins'."""
     button = await pressed(update, context, kind)
     if button is None:
+        return None
+    if not await was_shown(update, engine_of(context), chat_id_of(update), button.paper_id):
+        await expired_button(update, context)  # a paper this chat was never shown
         return None
     if is_channel(update) and not await may_change(update, context):
         await refuse_change(update, context)
@@ -181,14 +181,14 @@ async def save_button(update: Update, context: Context) -> None:
     found = await _list_button(update, context, SaveButton)
     if found is None:
         return
-    (button, chat), store = found, engine_of(context).store
-    if store.get_paper(button.paper_id) is None:  # pruned since it was shown
-        await expired_button(update, context)
-        return
-    at = time.time()  # when it was saved, on the wall clock: the list is newest first
-    is_saved = await store.run(store.toggle_saved, chat.chat_id, button.paper_id, at)
+    (button, chat), engine = found, engine_of(context)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
+    at = time.time()  # when it was saved, on the wall clock: the list is newest first
+    is_saved = await _toggle_saved(engine, chat.chat_id, button.paper_id, at)
+    if isinstance(is_saved, str):  # arXiv does not confirm it (or cannot be asked now)
+        await query.answer(t(chat.lang, is_saved, id=button.paper_id))
+        return
     data = save_data(button.paper_id)
     try:
         await _relabel(update, lambda b: b.callback_data == data, save_label(is_saved))
@@ -197,13 +197,25 @@ async def save_button(update: Update, context: Context) -> None:
         await query.answer(t(chat.lang, toast))
 
 
+async def _toggle_saved(engine: Engine, chat_id: int, paper_id: str, at: float) -> bool | str:
+    """⭐: take the paper off the list, or put it on; whether it is saved now. A paper the store
+    does not hold (expanded from a look-up by id, or pruned since) is looked up again and
+    stored with the save; the catalog key of what went wrong when arXiv does not confirm it."""
+    if await engine.db.get_paper(paper_id) or await engine.db.is_saved(chat_id, paper_id):
+        return await engine.db.toggle_saved(chat_id, paper_id, at)
+    found = await look_up(engine, paper_id)
+    if isinstance(found, str):
+        return found
+    return await engine.db.save_paper(chat_id, found, at)
+
+
 async def unsave_button(update: Update, context: Context) -> None:
     """A remove button under /saved: take the paper off; its button goes."""
     found = await _list_button(update, context, UnsaveButton)
     if found is None:
         return
-    (button, chat), store = found, engine_of(context).store
-    removed = await store.run(store.unsave_paper, chat.chat_id, button.paper_id)
+    (button, chat), db = found, engine_of(context).db
+    removed = await db.unsave_paper(chat.chat_id, button.paper_id)
     query = update.callback_query
     assert query is not None, "registered for callback queries"
     data = unsave_data(button.paper_id)
@@ -245,12 +257,12 @@ async def bib(update: Update, context: Context) -> None:
     """Reply with a paper's BibTeX entry: /bib 3 or /bib 2402.01295."""
     chat = await get_or_create_chat(update, context)
     found = await paper_for(
-        update, context, chat, _argument(update, context), "saved.bib_usage_html"
+        update, context, chat, typed_reference(update, context), "saved.bib_usage_html"
     )
     if isinstance(found, Refusal):
         await reply(update, context, found.text(chat.lang))
         return
-    entry = await asyncio.to_thread(bibtex_entry, found)
+    entry = await lanes.in_thread(bibtex_entry, found)
     await reply(update, context, f"<pre>{esc(entry.strip())}</pre>")
 
 
@@ -258,12 +270,13 @@ async def export_bib(update: Update, context: Context) -> None:
     """/export bib: the whole reading list as a .bib file."""
     chat = await get_or_create_chat(update, context)
     engine = engine_of(context)
-    stored = [engine.store.get_paper(i) for i in engine.store.saved_paper_ids(chat.chat_id)]
-    papers = [paper for paper in stored if paper is not None]
+    paper_ids = await engine.db.saved_paper_ids(chat.chat_id)
+    stored = await engine.db.get_papers(paper_ids)
+    papers = [stored[i] for i in paper_ids if i in stored]
     if not papers:
         await reply(update, context, t(chat.lang, "saved.empty_html"))
         return
-    document = (await asyncio.to_thread(bibtex_document, papers)).encode("utf-8")
+    document = (await lanes.in_thread(bibtex_document, papers)).encode("utf-8")
     caption = t(chat.lang, "saved.export_caption", count=len(papers))
     thread = thread_of(update)
     await send_document(context.bot, engine, chat.chat_id, document, BIB_FILENAME, caption, thread)

@@ -18,12 +18,13 @@ from bot.taxonomy import category_name
 from bot.textcut import plain_input, shorten
 from bot.topics import LookalikeTopicError, Topic, parse_topic_string, parse_topics
 from handlers.common import (
+    REFUSAL_UNITS,
     admin_button,
     args_text,
     chat_or_default,
     clock_now,
     code_list,
-    echo,
+    echo_refused,
     edit,
     engine_of,
     esc,
@@ -64,7 +65,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List every command with examples."""
-    lang = lang_of(update, context)
+    lang = await lang_of(update, context)
     extra = [t(lang, "start.group")] if is_group(update) else []
     await reply(update, context, "\n\n".join([t(lang, "help.text"), *extra]))
 
@@ -106,10 +107,12 @@ async def _parse_or_explain(
         return parse_topics(text)
     except LookalikeTopicError as error:
         category = esc(error.suggestions[0])
-        lines = [t(lang, "subscribe.lookalike_html", topic=echo(error.topic), category=category)]
+        lines = [
+            t(lang, "subscribe.lookalike_html", topic=echo_refused(error.topic), category=category)
+        ]
         adding = False  # the message says nothing was added
     except UnknownTopicError as error:
-        lines = [t(lang, "subscribe.unknown", topic=echo(error.topic))]
+        lines = [t(lang, "subscribe.unknown", topic=echo_refused(error.topic))]
         if error.suggestions:
             lines.append(t(lang, "subscribe.suggest", suggestions=code_list(error.suggestions)))
     except ValueError as error:
@@ -125,7 +128,7 @@ def _subscription_problem(chat: Chat, topics: list[Topic], settings: Settings) -
     longest = settings.max_phrase_chars
     too_long = [str(topic) for topic in topics if len(topic.value) > longest]
     if too_long:
-        return t(chat.lang, "subscribe.too_long", max=longest, topic=echo(too_long[0]))
+        return t(chat.lang, "subscribe.too_long", max=longest, topic=echo_refused(too_long[0]))
     have = {_key_of(s) for s in chat.topics}
     count = len(chat.topics) + len([topic for topic in topics if topic.key not in have])
     if count > settings.max_topics:
@@ -174,7 +177,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if removed:
         lines.append(t(chat.lang, "unsubscribe.removed", topics=topic_list(chat.lang, removed)))
     if missing:
-        missed = topic_list(chat.lang, missing)
+        missed = topic_list(chat.lang, missing, units=REFUSAL_UNITS)
         lines.append(t(chat.lang, "unsubscribe.not_followed", topics=missed))
     lines.append(_remaining(chat))
     await reply(update, context, "\n".join(lines))
@@ -236,7 +239,7 @@ def render_list(chat: Chat) -> tuple[str, InlineKeyboardMarkup | None]:
 
 async def list_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the chat's topics, one remove button each (anyone may look)."""
-    text, markup = render_list(chat_or_default(update, context))
+    text, markup = render_list(await chat_or_default(update, context))
     await reply(update, context, text, markup)
 
 

@@ -233,6 +233,15 @@ def test_author_lists_split_into_names(creator: str, names: tuple[str, ...]) -> 
         ("http://arxiv.org/abs/gr-qc/0103067v1", ("gr-qc/0103067", 1)),
         ("arXiv:2402.10753", ("2402.10753", 1)),
         (" 0704.0001 ", ("0704.0001", 1)),
+        ("２４０２.０１２９５", ("2402.01295", 1)),  # full-width digits
+        ("２４０２．０１２９５ｖ２", ("2402.01295", 2)),  # and a full-width stop and v
+        ("٢٤٠٢.٠١٢٩٥", ("2402.01295", 1)),  # Arabic-Indic digits
+        ("٢٤٠٢٫٠١٢٩٥", ("2402.01295", 1)),  # with the Arabic decimal separator
+        ("۲۴۰۲.۰۱۲۹۵", ("2402.01295", 1)),  # Persian digits
+        ("२४०२.०१२९५", ("2402.01295", 1)),  # Devanagari digits
+        ("2402。01295", ("2402.01295", 1)),  # a Chinese keyboard's full stop
+        ("ａｓｔｒｏ－ｐｈ／０６０１００１", ("astro-ph/0601001", 1)),
+        ("arXiv：٢٤٠٢.٠١٢٩٥", ("2402.01295", 1)),
     ],
 )
 def test_ids_normalize_from_every_spelling(raw: str, expected: tuple[str, int]) -> None:
@@ -256,12 +265,23 @@ def test_rss_host_link_becomes_an_arxiv_org_link() -> None:
         "http://example.com/abs/2402.10753",
         "https://arxiv.org/api/errors#incorrect_id_format_for_abc",
         "2402.10753 and more",
+        "2402.1075٣x",
+        "2402_10753",
+        "a" * 5000 + "/0601001",  # no archive is called that
+        "abcdefghijk/0601001",
     ],
 )
 def test_junk_is_no_id(junk: str) -> None:
     """Anything that is not an arXiv id is refused, not guessed at."""
     with pytest.raises(ValueError, match="not an arXiv id"):
         normalize_arxiv_id(junk)
+
+
+@pytest.mark.parametrize("typed", ["２４０２.０１２９５", "٢٤٠٢.٠١٢٩٥", "𝟸𝟺𝟶𝟸.𝟶𝟷𝟸𝟿𝟻", "᠒᠔᠐᠒.᠐᠑᠒᠙᠕"])
+def test_an_id_in_other_digits_is_stored_as_its_ascii_id(typed: str) -> None:
+    """Never the raw text: what comes back is ASCII, so a vote or a save has one key per paper."""
+    arxiv_id, _ = normalize_arxiv_id(typed)
+    assert arxiv_id == "2402.01295" and arxiv_id.isascii()
 
 
 # --- text-style markup -------------------------------------------------------------------------

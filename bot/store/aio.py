@@ -10,6 +10,7 @@ from bot.models import Chat, Digest, Paper, Summary
 
 if TYPE_CHECKING:
     from bot.store import Store
+    from bot.store.votes import ChatVotes, Tally
 
 
 class AsyncStore:
@@ -79,3 +80,46 @@ class AsyncStore:
 
     async def digest_for_message(self, chat_id: int, message_id: int) -> Digest | None:
         return await lanes.in_thread(self.store.digest_for_message, chat_id, message_id)
+        return await lanes.in_thread(self.store.digest_for_message, chat_id, message_id)
+
+    async def sent_paper_ids(self, chat_id: int) -> set[str]:
+        return await lanes.in_thread(self.store.sent_paper_ids, chat_id)
+
+    async def counters(self) -> dict[str, int]:
+        return await lanes.in_thread(self.store.counters)
+
+    async def table_sizes(self) -> dict[str, int]:
+        return await lanes.in_thread(self.store.table_sizes)
+
+    async def save_paper(self, chat_id: int, paper: Paper, at: float) -> bool:
+        return await lanes.in_thread(self.store.save_paper, chat_id, paper, at)
+
+    async def unsave_paper(self, chat_id: int, paper_id: str) -> bool:
+        return await lanes.in_thread(self.store.unsave_paper, chat_id, paper_id)
+
+    async def toggle_saved(self, chat_id: int, paper_id: str, at: float) -> bool:
+        return await lanes.in_thread(self.store.toggle_saved, chat_id, paper_id, at)
+
+    async def is_saved(self, chat_id: int, paper_id: str) -> bool:
+        return await lanes.in_thread(self.store.is_saved, chat_id, paper_id)
+
+    async def saved_paper_ids(self, chat_id: int) -> list[str]:
+        return await lanes.in_thread(self.store.saved_paper_ids, chat_id)
+
+    async def put_saved_view(self, chat_id: int, paper_ids: list[str]) -> None:
+        await lanes.in_thread(self.store.put_saved_view, chat_id, paper_ids)
+
+    async def saved_view(self, chat_id: int) -> list[str] | None:
+        return await lanes.in_thread(self.store.saved_view, chat_id)
+
+    async def press_vote(self, chat_id: int, paper_id: str, user_id: int, value: int) -> Tally:
+        return await lanes.in_thread(self.store.press_vote, chat_id, paper_id, user_id, value)
+
+    async def vote_tally(self, chat_id: int, paper_id: str, user_id: int = 0) -> Tally:
+        return await lanes.in_thread(self.store.vote_tally, chat_id, paper_id, user_id)
+
+    async def chat_votes(self, chat_id: int) -> ChatVotes:
+        return await lanes.in_thread(self.store.chat_votes, chat_id)
+
+    async def set_interests(self, chat_id: int, interests: str) -> Chat | None:
+        return await lanes.in_thread(self.store.set_interests, chat_id, interests)

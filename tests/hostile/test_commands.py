@@ -46,7 +46,11 @@ class Case:
 SUBSCRIBE = [
     Case("subscribe-empty", "/subscribe", ("Tell me what to follow",)),
     Case("subscribe-spaces", "/subscribe    ", ("Tell me what to follow",)),
-    Case("subscribe-huge", "/subscribe " + HUGE, ("at most 80 characters", "x" * 40 + "…")),
+    Case(
+        "subscribe-huge",
+        "/subscribe " + HUGE,
+        ("at most 80 characters", ': "' + "x" * 18 + "…. Nothing"),
+    ),
     Case(
         "subscribe-huge-category-typo",
         "/subscribe cs." + "X" * 4073,
@@ -100,7 +104,7 @@ UNSUBSCRIBE = [
     Case(
         "unsubscribe-huge-phrase",
         '/unsubscribe "' + "p" * 4070 + '"',
-        ("Not followed, so not removed", "p" * 40, "…"),
+        ("Not followed, so not removed", '"' + "p" * 18 + "…"),
     ),
     Case(
         "unsubscribe-all-zero-width",
@@ -132,7 +136,7 @@ PAPER = [
 ]
 
 SETTINGS = [
-    Case("lang-huge", "/lang " + HUGE, ("not a language code", "x" * 40 + "…")),
+    Case("lang-huge", "/lang " + HUGE, ("not a language code", "x" * 19 + "… is")),
     Case("lang-html", "/lang <b>zh</b>", ("<b>zh</b> is not a language code",)),
     Case("lang-rtl-mark", "/lang \u200fzh", ("语言：中文",), settings={"lang": "zh"}),
     Case("lang-emoji", "/lang 🇨🇳", ("not a language code",), settings={"lang": "en"}),

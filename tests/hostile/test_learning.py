@@ -35,7 +35,7 @@ CASES = [
     Case(
         "huge",
         "/interests " + "x" * 5000,
-        ("5000 characters", f"at most {INTERESTS_LIMIT}", "x" * 40 + "…"),
+        ("5000 characters", f"at most {INTERESTS_LIMIT}", "You sent: " + "x" * 19 + "…"),
     ),
     Case("just-over", "/interests " + "a " * 250 + "b", (f"at most {INTERESTS_LIMIT}",)),
     Case("binary-controls", "/interests \x7f\x00\x01\x02\x03", ("no interests yet",)),
@@ -67,7 +67,7 @@ CASES = [
     Case("off-when-none", "/interests off", ("Interests cleared",)),
     Case("off-zero-width", "/interests o\u200bff\u200e", ("Interests cleared",)),
     Case("like-nothing", "/like", ("Send /like 3",)),
-    Case("like-no-digest", "/like 3", ("Send /like 3",)),
+    Case("like-no-digest", "/like 3", ("There is no digest here yet.",)),
     Case("like-junk", "/like ../../etc/passwd", ("Send /like 3",)),
     Case("dislike-html", "/dislike <b>1</b>", ("Send /like 3",)),
     Case("dislike-huge", "/dislike " + "9" * 5000, ("Send /like 3",)),

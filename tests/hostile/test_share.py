@@ -136,7 +136,7 @@ PRESSES = [
     Press("remove-empty", "us:"),
     Press("remove-versioned", "us:2402.01295v2"),
     Press("remove-sql", "us:'; DROP TABLE saved; --"),
-    Press("remove-not-saved", "us:2402.01295", "That paper is no longer on the reading list"),
+    Press("remove-once-saved", "us:2402.01295"),  # on a message that never carried it
     Press("page-zero", "sp:0"),
     Press("page-negative", "sp:-1"),
     Press("page-arabic-digits", "sp:١"),
