@@ -694,23 +694,27 @@ async def test_an_answer_is_written_in_one_piece(fake_bot_api: FakeBotApi) -> No
     assert (answer["chat_id"], answer["head"], answer["written"]) == (CHAT, "whole", True)
 
 
-async def test_chat_burst_allows_k_messages_per_window(fake_bot_api: FakeBotApi, bot: Bot) -> None:
-    """chat_burst=K: no more than K messages to one chat in any K * chat_flood_interval."""
+async def test_chat_burst_allows_k_messages_then_one_per_interval(
+    fake_bot_api: FakeBotApi, bot: Bot
+) -> None:
+    """chat_burst=K: a burst of K messages to one chat, then one per chat_flood_interval."""
     fake_bot_api.chat_flood_interval = 1.0
     fake_bot_api.chat_burst = 2
     await bot.send_message(CHAT, "one")
     await bot.send_message(CHAT, "two")  # a burst of two is allowed
     with pytest.raises(RetryAfter):
-        await bot.send_message(CHAT, "three")  # a third within 2 s is not
+        await bot.send_message(CHAT, "three")  # a third at once is not
     await bot.send_message(CHAT + 1, "another chat")
-    await asyncio.sleep(2.05)  # the window of the first two has passed
+    await asyncio.sleep(1.05)  # one interval later the bucket holds one message again
     await bot.send_message(CHAT, "three, later")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(CHAT, "four")  # but not two
     assert [s["plain_text"] for s in fake_bot_api.messages_to(CHAT)] == [
         "one",
         "two",
         "three, later",
     ]
-    assert fake_bot_api.flood_429s == 1
+    assert fake_bot_api.flood_429s == 2
 
 
 async def test_chat_burst_of_one_is_one_message_per_interval(

@@ -7,13 +7,17 @@ first second, and a strict server answers 429. It also halts every chat on any 4
 - overall, no more than `flood_limit` messages in any one second: a request holds one of
   `flood_limit` slots from its start until one second after Telegram answered it, so every
   window of a second at the server sees at most `flood_limit` of them, whatever the latency;
-- a private chat gets at most `chat_burst` messages in any `chat_burst * chat_interval`
-  seconds, counted the same way: two commands sent together get both replies at once, and a
-  chat still gets one message per `chat_interval` on average (a digest's parts are sent one
-  `chat_interval` apart); a group keeps PTB's 20 a minute;
+- a private chat gets a burst of `chat_burst` messages, then one per `chat_interval` on
+  average (a token bucket): two commands sent together get both replies at once; one message
+  to a chat is in flight at a time and the bucket counts it from Telegram's answer, so the
+  server, counting from when it accepted each, never sees more; a group keeps PTB's 20 a
+  minute;
 - a 429 pauses the chat it came from for `retry_after`, not the whole bot;
 - replies to users take a free slot before broadcast messages (sent in the bulk lane,
-  `bulk_sends()`: bot/lanes.py).
+  `bulk_sends()`: bot/lanes.py), and broadcast messages start evenly spread, one every
+  1/`flood_limit` of a second: a window filled in one burst would free its slots in one burst
+  a second later, and a reply arriving in between would wait for it (up to a second); spread
+  out, a slot frees every 1/`flood_limit` of a second and a reply waits at most that.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterator
@@ -91,6 +96,38 @@ class SlidingWindow:
                     ticket.set_result(None)
 
 
+class ChatPace:
+    """One private chat's pace: a burst of `burst` messages, then one per `interval` on
+    average (GCRA: a message may start once `due - (burst - 1) * interval` has passed, and
+    its answer moves `due` one interval on). One message in flight at a time, replies first."""
+
+    def __init__(self, burst: int, interval: float) -> None:
+        self.burst = burst
+        self.interval = interval
+        self.due = -math.inf  # the bucket's theoretical arrival time (loop clock)
+        self._turn = SlidingWindow(1, 0.0)
+
+    @property
+    def idle(self) -> bool:
+        return self._turn.idle and self.due <= asyncio.get_running_loop().time()
+
+    async def acquire(self, urgent: bool) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._turn.acquire(urgent)
+            wait = self.due - (self.burst - 1) * self.interval - loop.time()
+            if wait <= 0:
+                return
+            self._turn.release_later()  # others (a reply) may find the bucket earlier
+            await asyncio.sleep(wait)
+
+    def answered(self) -> None:
+        """The message's answer came (or it failed): it counts from now on."""
+        now = asyncio.get_running_loop().time()
+        self.due = max(self.due, now) + self.interval
+        self._turn.release_later()
+
+
 class FloodLimiter(BaseRateLimiter[int]):
     """PTB rate limiter: sliding windows overall and per private chat (a short burst allowed);
     429s paused per chat."""
@@ -103,10 +140,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         chat_burst: int = 1,
     ) -> None:
         self._overall = SlidingWindow(flood_limit, 1.0)
+        self._bulk_spacing = 1.0 / flood_limit
+        self._next_bulk = -math.inf  # loop time at which the next broadcast message may start
         self._chat_interval = chat_interval
         self._chat_burst = max(1, chat_burst)
         self._max_retries = max_retries
-        self._chats: dict[str, SlidingWindow] = {}
+        self._chats: dict[str, ChatPace] = {}
         self._groups: dict[str, AsyncLimiter] = {}
         self._paused_until: dict[str, float] = {}
 
@@ -153,6 +192,8 @@ class FloodLimiter(BaseRateLimiter[int]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         urgent = not lanes.is_bulk()
         async with self._chat_limit(chat, urgent):
+            if not urgent:
+                await self._bulk_turn()
             await self._overall.acquire(urgent)
             try:
                 answer: bool | dict[str, Any] | list[dict[str, Any]] = await callback(
@@ -161,6 +202,14 @@ class FloodLimiter(BaseRateLimiter[int]):
                 return answer
             finally:
                 self._overall.release_later()
+
+    async def _bulk_turn(self) -> None:
+        """Wait for this broadcast message's turn: one every 1/flood_limit of a second."""
+        now = asyncio.get_running_loop().time()
+        turn = max(now, self._next_bulk)
+        self._next_bulk = turn + self._bulk_spacing
+        if turn > now:
+            await asyncio.sleep(turn - now)
 
     @contextlib.asynccontextmanager
     async def _chat_limit(self, chat: str, urgent: bool) -> Any:
@@ -172,12 +221,12 @@ class FloodLimiter(BaseRateLimiter[int]):
         if self._chat_interval <= 0:
             yield
             return
-        window = self._chat_window(chat)
-        await window.acquire(urgent)
+        pace = self._chat_pace(chat)
+        await pace.acquire(urgent)
         try:
             yield
         finally:
-            window.release_later()
+            pace.answered()
 
     def _group_limiter(self, chat: str) -> AsyncLimiter:
         if len(self._groups) > MAX_IDLE_WINDOWS:  # forget the groups whose minute is over
@@ -187,11 +236,10 @@ class FloodLimiter(BaseRateLimiter[int]):
             group = self._groups[chat] = AsyncLimiter(GROUP_PER_MINUTE, 60)
         return group
 
-    def _chat_window(self, chat: str) -> SlidingWindow:
+    def _chat_pace(self, chat: str) -> ChatPace:
         if len(self._chats) > MAX_IDLE_WINDOWS:
-            self._chats = {key: w for key, w in self._chats.items() if not w.idle}
-        window = self._chats.get(chat)
-        if window is None:
-            burst = self._chat_burst
-            window = self._chats[chat] = SlidingWindow(burst, burst * self._chat_interval)
-        return window
+            self._chats = {key: pace for key, pace in self._chats.items() if not pace.idle}
+        pace = self._chats.get(chat)
+        if pace is None:
+            pace = self._chats[chat] = ChatPace(self._chat_burst, self._chat_interval)
+        return pace

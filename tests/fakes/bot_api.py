@@ -7,6 +7,7 @@ import contextlib
 import copy
 import hashlib
 import json
+import math
 import os
 import re
 import threading
@@ -609,15 +610,17 @@ class FakeBotApi:
         chat_burst: int = 1,
         answers_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        # A strict server: more than `flood_limit` messages in any one second overall, or more
-        # than `chat_burst` to one chat in any window of `chat_burst * chat_flood_interval`
-        # seconds, is answered 429 (None: no such limit). With chat_burst=1 (the default) two
-        # messages to one chat less than `chat_flood_interval` apart are too many.
+        # A strict server: more than `flood_limit` messages in any one second overall, or to one
+        # chat more than a burst of `chat_burst` and then one per `chat_flood_interval` on
+        # average (a token bucket), is answered 429 (None: no such limit). With chat_burst=1
+        # (the default) two messages to one chat less than `chat_flood_interval` apart are too
+        # many.
         if chat_burst < 1:
             raise ValueError("chat_burst must be at least 1")
         self.flood_limit = flood_limit
         self.chat_flood_interval = chat_flood_interval
         self.chat_burst = chat_burst
+        self._chat_due: dict[int, float] = {}  # chat id -> its bucket's theoretical arrival time
         self.flood_429s = 0
         self._send_times: list[tuple[float, int]] = []  # (time.monotonic(), chat id) accepted
         # When each accepted send was answered (see `answers`), and optionally a JSON-lines copy
@@ -1112,8 +1115,16 @@ class FakeBotApi:
                 self._check_flood(request)
             result = handler(request)
             if sending:
-                self._send_times.append((time.monotonic(), _chat_number(request)))
+                self._count_send(_chat_number(request))
             return result
+
+    def _count_send(self, chat_id: int) -> None:
+        """An accepted message: it counts overall and in its chat's bucket."""
+        now = time.monotonic()
+        self._send_times.append((now, chat_id))
+        if self.chat_flood_interval is not None:
+            due = self._chat_due.get(chat_id, -math.inf)
+            self._chat_due[chat_id] = max(due, now) + self.chat_flood_interval
 
     @property
     def send_times(self) -> list[tuple[float, int]]:
@@ -1164,24 +1175,24 @@ class FakeBotApi:
                 self._answers_file.flush()
 
     def _check_flood(self, request: ApiRequest) -> None:
-        """Answer 429 as a strict server counts flood limits: sliding windows.
+        """Answer 429 as a strict server counts flood limits.
 
-        Overall, `flood_limit` messages in the last second are too many; to one chat,
-        `chat_burst` messages in the last `chat_burst * chat_flood_interval` seconds.
+        Overall, a sliding window: `flood_limit` messages in the last second are too many. To
+        one chat, a token bucket (GCRA): a burst of `chat_burst` messages, then one per
+        `chat_flood_interval` on average; with chat_burst=1, two messages less than
+        chat_flood_interval apart are too many.
         """
         now = time.monotonic()
-        interval = self.chat_flood_interval
-        chat_window = interval * self.chat_burst if interval is not None else 0.0
-        horizon = max(1.0, chat_window)
         chat_id = _chat_number(request)
-        overall = to_chat = 0
-        for at, chat in reversed(self._send_times):
-            if now - at >= horizon:
+        overall = 0
+        for at, _ in reversed(self._send_times):
+            if now - at >= 1.0:
                 break
-            overall += now - at < 1.0
-            to_chat += chat == chat_id and now - at < chat_window
+            overall += 1
         too_many = self.flood_limit is not None and overall >= self.flood_limit
-        too_soon = interval is not None and to_chat >= self.chat_burst
+        interval = self.chat_flood_interval
+        due = self._chat_due.get(chat_id, -math.inf)  # the bucket's theoretical arrival time
+        too_soon = interval is not None and now < due - (self.chat_burst - 1) * interval
         if too_many or too_soon:
             self.flood_429s += 1
             raise ApiError(
