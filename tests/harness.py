@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,6 +63,7 @@ class Harness:
     admins: str = ""
     app: Any = None
     env: dict[str, str] = field(default_factory=dict)
+    fetching: int = 0  # fetch runs asked for and not finished (see `_count_fetches`)
     keyword_scope: tuple[str, ...] = ()  # feeds keyword topics search; () keeps the default
     arxiv_config: str = ""  # more lines of the [arxiv] section ("fresh_minutes = 0\n")
 
@@ -89,6 +90,7 @@ class Harness:
         self.app = build_application(settings, clock=self.clock)
         await self.app.initialize()
         await self.app.post_init(self.app)
+        self._count_fetches()
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0.0, timeout=1)
         await self.settled()
@@ -111,13 +113,33 @@ class Harness:
     def scheduler(self) -> Scheduler:
         return self.app.bot_data["scheduler"]
 
+    def _count_fetches(self) -> None:
+        """Count the scheduler's fetch runs from the moment one is asked for (a handler's
+        `create_task(scheduler.fetch(...))`, the fetch job) to the end of the deliveries
+        after it, so `settled` sees a fetch that has not reached its first await yet."""
+        scheduler = self.scheduler
+        fetch = scheduler.fetch
+        self.fetching = 0
+
+        def counted(queries: list[str] | None = None) -> Coroutine[Any, Any, None]:
+            self.fetching += 1
+
+            async def run() -> None:
+                try:
+                    await fetch(queries)
+                finally:
+                    self.fetching -= 1
+
+            return run()
+
+        scheduler.fetch = counted  # type: ignore[method-assign]
+
     async def settled(self, timeout: float = 15.0) -> None:
-        """Wait until the start-up fetch (or any fetch under way) has finished."""
-        await asyncio.sleep(0.05)
+        """Wait until the start-up fetch and every fetch asked for since (a new topic's, a
+        scheduled one) have finished, with the deliveries that followed them."""
         async with asyncio.timeout(timeout):
-            while self.scheduler.fetch_runs == 0 or self.engine.fetches.runs:
+            while self.scheduler.fetch_runs == 0 or self.fetching or self.engine.fetches.runs:
                 await asyncio.sleep(0.02)
-        await asyncio.sleep(0.05)
 
     async def say(
         self, chat_id: int, text: str, expect: int | None = 1, **options: Any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +68,40 @@ def test_the_formatter_redacts_what_it_formats() -> None:
     formatter = RedactingFormatter("%(message)s", (KEY,))
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "key=%s", (KEY[2:30],), None)
     assert formatter.format(record) == f"key={REDACTED}"
+
+
+TWO_TESTS = """
+import logging
+from pathlib import Path
+
+from bot.logs import RedactingRecordFactory, setup_logging
+
+
+def test_a_run_sets_up_logging(capsys):
+    setup_logging(("123456:SECRET-TOKEN",))  # as `arxiv-digest preview` does in a test
+    logging.getLogger("bot").warning("up")
+    assert "up" in capsys.readouterr().err
+
+
+def test_the_next_test_logs_through_pytest_alone(caplog):
+    logging.getLogger("bot").warning("still here")
+    root = logging.getLogger()
+    assert all(type(h).__module__.startswith("_pytest") for h in root.handlers), root.handlers
+    assert root.level == logging.WARNING and logging.getLogger("httpx").level == logging.NOTSET
+    assert not isinstance(logging.getLogRecordFactory(), RedactingRecordFactory)
+    assert caplog.messages == ["still here"]
+"""
+
+
+def test_logging_set_up_by_one_test_is_gone_in_the_next(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test that runs the bot's logging set-up (the CLI, the run command) leaves no handler
+    bound to its closed capture file: the next test's log lines go to pytest alone, and the
+    run's output carries no `--- Logging error ---` (tests/conftest.py `logging_restored`)."""
+    pytester.makeconftest("from tests.conftest import logging_restored  # noqa: F401\n")
+    pytester.makepyfile(test_two=TWO_TESTS)
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parents[1]))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    assert "Logging error" not in result.stdout.str() + result.stderr.str()

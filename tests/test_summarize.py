@@ -190,14 +190,16 @@ async def test_concurrent_requests_for_the_same_papers_share_one_call(
 
 
 async def test_concurrency_is_bounded(fake_llm: FakeLLM, store: Store, client) -> None:
-    lock, now, peak = threading.Lock(), [0], [0]
+    both, now, peak = threading.Condition(), [0], [0]
 
     def slow(body: dict) -> tuple[int, str]:
-        with lock:
+        with both:
             now[0] += 1
             peak[0] = max(peak[0], now[0])
-        time.sleep(0.05)
-        with lock:
+            both.notify_all()
+            both.wait_for(lambda: peak[0] >= 2, timeout=10)  # the first waits for a second
+        time.sleep(0.05)  # time for a third to arrive, were the bound broken
+        with both:
             now[0] -= 1
         return 200, json.dumps(fake_llm.translation(body), ensure_ascii=False)
 
