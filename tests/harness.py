@@ -121,12 +121,12 @@ class Harness:
         fetch = scheduler.fetch
         self.fetching = 0
 
-        def counted(queries: list[str] | None = None) -> Coroutine[Any, Any, None]:
+        def counted(*args: Any) -> Coroutine[Any, Any, None]:
             self.fetching += 1
 
             async def run() -> None:
                 try:
-                    await fetch(queries)
+                    await fetch(*args)
                 finally:
                     self.fetching -= 1
 
