@@ -127,8 +127,11 @@ async def no_sleep(seconds: float) -> None:
 
 
 def service(store: Store, client, url: str | None, *, budget: int | None = None,
-            clock: list[float] | None = None, concurrency: int = 4) -> SummaryService:  # fmt: skip
-    llm = (LLMSummarizer(client, url, "m", "sk-x", timeout=0.3, retries=1, sleep=no_sleep)
+            clock: list[float] | None = None, concurrency: int = 4,
+            timeout: float = 5.0) -> SummaryService:  # fmt: skip
+    """The service over the fake LLM; `timeout` is generous so that a loaded machine's slow
+    answer is never taken for a timeout (the timeout test shortens it)."""
+    llm = (LLMSummarizer(client, url, "m", "sk-x", timeout=timeout, retries=1, sleep=no_sleep)
            if url else None)  # fmt: skip
     now = clock or [DAY]
     return SummaryService(store, llm, concurrency=concurrency, daily_budget=budget,
@@ -236,7 +239,7 @@ async def test_a_timeout_still_gives_the_paper_a_tldr(
     fake_llm: FakeLLM, store: Store, client
 ) -> None:
     fake_llm.script(*[("sleep", 3)] * 2)
-    got = await service(store, client, fake_llm.url).summaries([IMMP], "zh")
+    got = await service(store, client, fake_llm.url, timeout=0.3).summaries([IMMP], "zh")
     assert got[IMMP.key].source == "offline" and got[IMMP.key].tldr == offline_tldr(IMMP)
 
 
