@@ -128,9 +128,9 @@ async def no_sleep(seconds: float) -> None:
 
 def service(store: Store, client, url: str | None, *, budget: int | None = None,
             clock: list[float] | None = None, concurrency: int = 4,
-            timeout: float = 10.0) -> SummaryService:  # fmt: skip
-    """The service over the loopback LLM; its time-out is long (a loaded machine answers late)
-    but where a test makes the LLM hang on purpose."""
+            timeout: float = 5.0) -> SummaryService:  # fmt: skip
+    """The service over the fake LLM; `timeout` is generous so that a loaded machine's slow
+    answer is never taken for a timeout (the timeout test shortens it)."""
     llm = (LLMSummarizer(client, url, "m", "sk-x", timeout=timeout, retries=1, sleep=no_sleep)
            if url else None)  # fmt: skip
     now = clock or [DAY]

@@ -1766,12 +1766,15 @@ def fake_bot_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
 
 
 @contextlib.asynccontextmanager
-async def polling(app: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
-    """Run `app` with fast long polling for the body of the block, then shut it down cleanly."""
+async def polling(
+    app: Application[Any, Any, Any, Any, Any, Any], timeout: int = 1
+) -> AsyncIterator[None]:
+    """Run `app` with long polls of `timeout` seconds for the body of the block, then shut it
+    down cleanly."""
     async with app:
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await app.updater.start_polling(poll_interval=0.0, timeout=timeout)
         try:
             yield
         finally:
