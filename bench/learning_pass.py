@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.engine import Engine, close_engine, open_engine_now  # noqa: E402
 from bot.learn import order_papers  # noqa: E402
 from bot.models import Chat, Paper  # noqa: E402
-from bot.parse import parse_feed  # noqa: E402
 from bot.select import select_papers  # noqa: E402
 
 FEED = ROOT / "tests" / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"

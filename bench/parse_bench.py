@@ -7,7 +7,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.parse import parse_feed
+from bot.arxiv.parse import parse_feed
 
 FEED = (
     Path(__file__).parent.parent

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
-from bot.fetch import ArxivClient
 from bot.learn import RankCache
 from bot.llm import LLMSummarizer
 from bot.models import Chat
@@ -21,7 +21,6 @@ from bot.select import chat_feeds, chat_topics
 from bot.store import Store
 from bot.store.aio import AsyncStore
 from bot.summarize import SummaryService
-from bot.taxonomy import archive_of
 
 
 class FeedFetches:

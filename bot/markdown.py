@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.clean import plain_markup
+from bot.arxiv import plain_markup
 from bot.i18n import is_english, t
 from bot.render import DigestHeader, Entry, abstracts, header_lines, titles
 from bot.textcut import wrap

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from functools import partial
 
 from bot import lanes
+from bot.arxiv import parse_feed
 from bot.engine import Engine, FetchRun
 from bot.errors import FeedError, FetchError
 from bot.learn import order_papers, reason_of
 from bot.models import Chat, Digest, Paper, Summary
-from bot.parse import parse_feed
 from bot.rank import reason_text
 from bot.render import Entry
 from bot.select import Pool, feed_queries, select_papers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from bot.clean import plain_markup
+from bot.arxiv import plain_markup
 from bot.i18n import t
 from bot.models import Paper
 from bot.render import MESSAGE_LIMIT, DigestPart, Segment, esc, pack_parts, page_slices

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.clean import plain_markup
+from bot.arxiv import plain_markup
 from bot.i18n import is_english, t
 from bot.models import Paper, Summary
 from bot.textcut import cut, shorten, telegram_length, utf16_len

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from bot import lanes
 from bot.answers import MATH
-from bot.clean import plain_markup
+from bot.arxiv import plain_markup
 from bot.errors import SummarizeError
 from bot.llm import LLMSummarizer, LLMUnavailable
 from bot.models import Paper, Summary

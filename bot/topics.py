@@ -8,9 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from bot.errors import UnknownTopicError
-from bot.models import Paper
-from bot.taxonomy import (
+from bot.arxiv import (
     archive_of,
     canonical_archive,
     canonical_category,
@@ -19,6 +17,8 @@ from bot.taxonomy import (
     known_names,
     suggest,
 )
+from bot.errors import UnknownTopicError
+from bot.models import Paper
 from bot.textcut import plain_input
 
 KEYWORD_KINDS = ("phrase", "author")

@@ -11,12 +11,11 @@ from typing import Any
 from telegram import Message, Update
 
 from bot import lanes
-from bot.clean import ascii_digits, normalize_arxiv_id
+from bot.arxiv import ascii_digits, normalize_arxiv_id, parse_api
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.models import Chat, Paper
-from bot.parse import parse_api
 from bot.shell.deliver import PaperMarks
 from bot.store import Store
 from bot.textcut import fold_full_width, strip_invisible

@@ -9,9 +9,9 @@ import bibtexparser
 import pytest
 from pylatexenc.latexwalker import LatexWalker
 
+from bot.arxiv.parse import parse_api, parse_feed
 from bot.bibtex import bibtex_document, bibtex_entry, bibtex_key
 from bot.models import Paper
-from bot.parse import parse_api, parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
 API_FIXTURE = "api-query-id_list-0808.05394_1707.08567-2026-04-12.xml"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.clean import (
+from bot.arxiv.clean import (
     clean_abstract,
     clean_title,
     detex,

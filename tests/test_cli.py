@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.arxiv.parse import parse_feed
 from bot.cli import main
-from bot.parse import parse_feed
 from tests.conftest import ARXIV, FIXTURES
 
 QUANT = str(ARXIV / "rss2-quant-ph-2025-04-28.xml")

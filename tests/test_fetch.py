@@ -6,8 +6,8 @@ import tracemalloc
 import httpx
 import pytest
 
+from bot.arxiv.client import CHUNK, ArxivClient
 from bot.errors import FetchError, ResponseTooLargeError
-from bot.fetch import CHUNK, ArxivClient
 
 QUANT = "rss2-quant-ph-2025-04-28.xml"
 

@@ -38,7 +38,7 @@ def seed_entry(number: int) -> dict[str, str]:
 
 
 def seed_paper(number: int) -> Paper:
-    """The paper of a seed entry, cleaned the way bot.clean delivers it."""
+    """The paper of a seed entry, cleaned the way bot.arxiv.clean delivers it."""
     entry = seed_entry(number)
     title = re.sub(r"\.? \(arXiv:[^)]*\)$", "", entry["title"])
     pid = entry["link"].rsplit("/", 1)[-1].strip(")")

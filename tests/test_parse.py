@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.clean import clean_abstract, clean_title
+from bot.arxiv.clean import clean_abstract, clean_title
+from bot.arxiv.parse import Feed, parse_api, parse_feed
 from bot.errors import FeedError
 from bot.models import Paper
-from bot.parse import Feed, parse_api, parse_feed
 
 ARXIV = Path(__file__).parent / "fixtures" / "arxiv"
 
@@ -273,7 +273,7 @@ def test_rss_abstract_with_parenthesised_math() -> None:
 
 def test_atom_drops_the_entry_cut_off_at_source(caplog: pytest.LogCaptureFixture) -> None:
     """The 86 complete entries arrive; the 87th, cut mid-entry, is dropped with a log line."""
-    with caplog.at_level(logging.WARNING, logger="bot.parse"):
+    with caplog.at_level(logging.WARNING, logger="bot.arxiv.parse"):
         result = parse_feed((ARXIV / ATOM).read_bytes())
     assert len(result.papers) == 86
     assert result.papers[-1].id == "2508.13434"

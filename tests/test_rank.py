@@ -8,8 +8,8 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import bot.rank
+from bot.arxiv.parse import parse_feed
 from bot.models import Paper
-from bot.parse import parse_feed
 from bot.rank import (
     NO_REASON,
     PaperIndex,

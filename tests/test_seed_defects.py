@@ -10,7 +10,7 @@ import re
 from functools import cache
 
 from bot.answers import check_answer, repair_answer
-from bot.clean import clean_abstract, clean_title, normalize_arxiv_id
+from bot.arxiv.clean import clean_abstract, clean_title, normalize_arxiv_id
 from bot.i18n import t
 from bot.markdown import render_markdown
 from bot.models import Paper, Summary

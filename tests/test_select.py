@@ -1,8 +1,8 @@
 """Tests for bot.select: which papers reach a chat, in what order, and which feeds are fetched."""
 
+from bot.arxiv.taxonomy import active_archives
 from bot.models import Chat, Paper
 from bot.select import chat_feeds, feed_queries, select_papers
-from bot.taxonomy import active_archives
 from bot.topics import parse_topics
 
 

@@ -14,7 +14,7 @@ import feedparser
 import httpx
 import pytest
 
-from bot.clean import plain_markup
+from bot.arxiv.clean import plain_markup
 from bot.llm import LLMSummarizer
 from bot.models import Paper
 from bot.store import Store

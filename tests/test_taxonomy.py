@@ -1,9 +1,9 @@
-"""Tests for bot.taxonomy: arXiv's category list as users spell it."""
+"""Tests for bot.arxiv.taxonomy: arXiv's category list as users spell it."""
 
 import subprocess
 import sys
 
-from bot.taxonomy import (
+from bot.arxiv.taxonomy import (
     active_archives,
     archive_of,
     canonical_archive,
@@ -109,6 +109,6 @@ def test_suggestions_name_only_valid_current_ids():
 
 def test_nothing_is_read_at_import_time():
     """Importing the module reads no file: the JSON is loaded on first use."""
-    code = "import bot.taxonomy as t; print(t._taxonomy.cache_info().currsize)"
+    code = "import bot.arxiv.taxonomy as t; print(t._taxonomy.cache_info().currsize)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "0"

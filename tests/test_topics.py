@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from bot.arxiv.taxonomy import active_archives, known_names
 from bot.errors import UnknownTopicError
 from bot.models import Paper
-from bot.taxonomy import active_archives, known_names
 from bot.topics import (
     LookalikeTopicError,
     Topic,

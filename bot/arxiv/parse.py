@@ -14,7 +14,7 @@ from typing import Any
 
 import feedparser
 
-from bot.clean import (
+from bot.arxiv.clean import (
     clean_abstract,
     clean_text,
     clean_title,

@@ -33,8 +33,8 @@ def _canonical(name: str, renames: dict[str, str]) -> str:
 
 @cache
 def _taxonomy() -> _Taxonomy:
-    """Read `bot/data/arxiv-categories.json` once, on first use."""
-    text = resources.files("bot.data").joinpath("arxiv-categories.json").read_text("utf-8")
+    """Read `bot/arxiv/data/arxiv-categories.json` once, on first use."""
+    text = resources.files("bot.arxiv.data").joinpath("arxiv-categories.json").read_text("utf-8")
     data = json.loads(text)
     categories: dict[str, dict[str, Any]] = data["categories"]
     renames = {**data["subsumed"], **data["aliases"]}
