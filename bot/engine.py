@@ -15,12 +15,11 @@ import httpx
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
 from bot.learn import RankCache
-from bot.llm import LLMSummarizer
+from bot.llm import LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.select import chat_feeds, chat_topics
 from bot.store import Store
 from bot.store.aio import AsyncStore
-from bot.summarize import SummaryService
 
 
 class FeedFetches:

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from bot.answers import check_answer, is_wordy_math, language_name
 from bot.errors import SummarizeError
-from bot.llm import LLMSummarizer, build_messages
+from bot.llm.answers import check_answer, is_wordy_math, language_name
+from bot.llm.client import LLMSummarizer, build_messages
 from bot.models import Paper
 
 if TYPE_CHECKING:

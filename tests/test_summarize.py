@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from bot.arxiv.clean import plain_markup
-from bot.llm import LLMSummarizer
+from bot.llm.client import LLMSummarizer
+from bot.llm.summaries import SummaryService, offline_summary, offline_tldr, split_sentences
 from bot.models import Paper
 from bot.store import Store
-from bot.summarize import SummaryService, offline_summary, offline_tldr, split_sentences
 
 if TYPE_CHECKING:
     from tests.fakes.llm_server import FakeLLM

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.answers import ENGLISH_STOPWORDS
+from bot.llm.answers import ENGLISH_STOPWORDS
 from tests.fakes.scripted import Behaviour, ScriptedServer
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
@@ -40,7 +40,7 @@ _LINE = re.compile(r"^Target language: .*\(([\w-]+)\)$", re.MULTILINE)
 
 
 def _request_parts(body: dict[str, Any]) -> tuple[str, str, str]:
-    """The language code, title and abstract in a request made by bot.llm."""
+    """The language code, title and abstract in a request made by bot.llm.client."""
     asks = [str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"]
     text = next((t for t in asks if t.startswith("Target language:")), "")
     lang = _LINE.search(text)

@@ -23,9 +23,9 @@ import pytest
 
 import tests.harness as harness_module
 from bot.i18n import t
+from bot.llm.summaries import offline_tldr
 from bot.logs import setup_logging
 from bot.models import Paper
-from bot.summarize import offline_tldr
 from tests.fakes.llm_server import Behaviour, translation
 from tests.harness import ALL_ARCHIVES, Harness
 

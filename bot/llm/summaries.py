@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot import lanes
-from bot.answers import MATH
 from bot.arxiv import plain_markup
 from bot.errors import SummarizeError
-from bot.llm import LLMSummarizer, LLMUnavailable
+from bot.llm.answers import MATH
+from bot.llm.client import LLMSummarizer, LLMUnavailable
 from bot.models import Paper, Summary
 from bot.store import Store
 

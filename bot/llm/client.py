@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from bot.answers import (
+from bot.errors import SummarizeError
+from bot.llm.answers import (
     MAX_ANSWER,
     base_language,
     check_answer,
@@ -20,7 +21,6 @@ from bot.answers import (
     parse_answer,
     repair_answer,
 )
-from bot.errors import SummarizeError
 from bot.logs import holds_secret, redact, secret_pieces
 from bot.models import Paper, Summary
 
