@@ -1,4 +1,4 @@
-"""A delivery pass's ranking through the store: `order_papers` for N chats on the 1,504-paper day.
+"""A delivery pass's ranking through the store: `engine.ranking.order` for N chats, one day.
 
 Each chat follows one to three archives or categories and has interests, votes, or both (its
 liked papers read from the store like a real chat's); the first chat pays for the shared
@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT))
 from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.engine import Engine, close_engine, open_engine_now  # noqa: E402
-from bot.learn import order_papers  # noqa: E402
 from bot.models import Chat, Paper  # noqa: E402
 from bot.select import select_papers  # noqa: E402
 
@@ -65,11 +64,11 @@ async def _pass(engine: Engine, count: int, rng: random.Random) -> None:
                 engine.store.press_vote(chat.chat_id, paper_id, 1, rng.choice((1, -1)))
         made.append((chat, select_papers(day, chat, set())))
     start = time.perf_counter()
-    await order_papers(engine, *made[0])
+    await engine.ranking.order(*made[0])
     first = time.perf_counter() - start
     start, cpu = time.perf_counter(), time.process_time()
     for chat, selected in made[1:]:
-        await order_papers(engine, chat, selected)
+        await engine.ranking.order(chat, selected)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     mean = sum(len(s) for _, s in made) / len(made)
     print(f"{len(day)} papers, {count} chats, {mean:.0f} selected papers a chat on average")

@@ -32,8 +32,8 @@ from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.arxiv.taxonomy import category_name  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.models import Chat, Paper  # noqa: E402
-from bot.paperindex import PaperIndex  # noqa: E402
-from bot.rank import Signal, rank  # noqa: E402
+from bot.ranking.index import PaperIndex  # noqa: E402
+from bot.ranking.rank import Signal, rank  # noqa: E402
 from bot.select import select_papers  # noqa: E402
 
 FEED = ROOT / "tests" / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
@@ -148,7 +148,7 @@ def chat_day(papers: list[Paper], index: PaperIndex, count: int) -> tuple[tuple[
 async def embedding_quality(papers: list[Paper], index: PaperIndex) -> dict[str, list[float]]:
     import httpx
 
-    from bot.embed import EmbeddingClient, MappingVectorCache, embedding_space
+    from bot.ranking.embed import EmbeddingClient, MappingVectorCache, embedding_space
 
     settings = load_settings(environ=os.environ)
     async with httpx.AsyncClient() as http:

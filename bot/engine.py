@@ -14,9 +14,9 @@ import httpx
 
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
-from bot.learn import RankCache
 from bot.llm import LLMSummarizer, SummaryService
 from bot.models import Chat
+from bot.ranking import Ranking
 from bot.select import chat_feeds, chat_topics
 from bot.store import Store
 from bot.store.aio import AsyncStore
@@ -135,12 +135,13 @@ class Engine:
     chat_locks: defaultdict[int, asyncio.Lock] = field(
         default_factory=lambda: defaultdict(asyncio.Lock)
     )
-    # the TF-IDF index and embeddings of a day's papers, shared by every chat's ranking
-    ranking: RankCache = field(default_factory=RankCache)
+    # every chat's ranking, with the TF-IDF index and embeddings of a day's papers it shares
+    ranking: Ranking = field(init=False)
     db: AsyncStore = field(init=False)  # the store's calls, awaited in a worker thread
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
+        self.ranking = Ranking(self.store, self.http, self.settings)
         self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
 
     async def feeds_fetched(self, chat: Chat) -> None:

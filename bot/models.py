@@ -136,7 +136,7 @@ class Digest:
     message_ids: tuple[int, ...] = field(default=())  # Telegram message ids of delivered parts
     parts_sent: int = 0  # messages of the current page already delivered (crash resume)
     done: bool = False
-    # why each first-page entry ranks where it does, in reference order (bot.learn words it)
+    # why each first-page entry ranks where it does, in reference order (bot.ranking.order words it)
     reasons: tuple[dict[str, Any], ...] = ()
     interests_tip: bool = False  # its header says how to set interests (cold start, once)
 

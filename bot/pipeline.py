@@ -14,9 +14,8 @@ from bot import lanes
 from bot.arxiv import parse_feed
 from bot.engine import Engine, FetchRun
 from bot.errors import FeedError, FetchError
-from bot.learn import order_papers, reason_of
 from bot.models import Chat, Digest, Paper, Summary
-from bot.rank import reason_text
+from bot.ranking import reason_of, reason_text
 from bot.render import Entry
 from bot.select import Pool, feed_queries, select_papers
 from bot.slots import is_weekly
@@ -141,7 +140,7 @@ async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
     by_language: dict[str, dict[str, tuple[int, Paper]]] = {}
     for chat, papers in pending:
         queue = by_language.setdefault(chat.lang, {})
-        for position, paper in enumerate((await order_papers(engine, chat, papers)).papers):
+        for position, paper in enumerate((await engine.ranking.order(chat, papers)).papers):
             if paper.key not in queue or position < queue[paper.key][0]:
                 queue[paper.key] = (position, paper)  # its best place in any chat's digest
     for lang, queue in by_language.items():
@@ -231,7 +230,7 @@ async def _make_digest(
     selected = await engine.store.run(pending_papers, engine.store, chat, candidates)
     if not selected:
         return None
-    ordered = await order_papers(engine, chat, selected)  # the chat's ranking, if it has one
+    ordered = await engine.ranking.order(chat, selected)  # the chat's ranking, if it has one
     papers = ordered.papers
     summaries = await engine.summaries.summaries(papers, chat.lang)  # rank order: spend follows
     tip = not ordered.has_signal and len(papers) > chat.limit and not chat.interests_tip_shown

@@ -43,7 +43,7 @@ class Entry:
     number: int
     paper: Paper
     summary: Summary
-    why: str = ""  # HTML: the 💡 line of a ranked entry (bot.rank.reason_text), or ""
+    why: str = ""  # HTML: the 💡 line of a ranked entry (bot.ranking.rank.reason_text), or ""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from telegram.ext import ContextTypes
 
 from bot.buttons import VoteButton, save_data
 from bot.i18n import t
-from bot.learn import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.models import Chat
+from bot.ranking import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.shell.deliver import PaperMarks, paper_keyboard
 from bot.store import Tally
 from bot.textcut import shorten, strip_invisible

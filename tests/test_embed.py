@@ -10,7 +10,8 @@ import httpx
 import numpy as np
 import pytest
 
-from bot.embed import (
+from bot.models import Paper
+from bot.ranking.embed import (
     EmbeddingClient,
     EmbedError,
     MappingVectorCache,
@@ -19,8 +20,7 @@ from bot.embed import (
     encode_vector,
     rank_with_fallback,
 )
-from bot.models import Paper
-from bot.rank import PaperIndex, Signal, rank
+from bot.ranking.rank import PaperIndex, Signal, rank
 from tests.fakes.embed_server import FakeEmbeddings
 
 DAY = [
@@ -100,7 +100,7 @@ async def test_a_failing_endpoint_falls_back_to_the_offline_ranker(
     signal = Signal(interests="galaxy clusters")
     async with httpx.AsyncClient() as http:
         client = client_for(fake_embeddings, http, timeout=0.3)
-        with caplog.at_level(logging.WARNING, logger="bot.embed"):
+        with caplog.at_level(logging.WARNING, logger="bot.ranking.embed"):
             space = await embedding_space(client, MappingVectorCache({}), index, [signal])
     assert space is None
     assert "TF-IDF" in caplog.text and "sk-embed-secret" not in caplog.text

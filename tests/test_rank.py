@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-import bot.rank
+import bot.ranking.rank
 from bot.arxiv.parse import parse_feed
 from bot.models import Paper
-from bot.rank import (
+from bot.ranking.rank import (
     NO_REASON,
     PaperIndex,
     Reason,
@@ -196,7 +196,9 @@ def test_enough_votes_switch_to_a_linear_model_that_follows_them(day, monkeypatc
     social = next(r for r in voted if r.paper.title == "Graph neural networks for social networks")
     assert voted.index(social) > 1  # below papers the votes say nothing about
     assert social.score < next(r.score for r in interest_only if r.paper == social.paper)
-    monkeypatch.setattr(bot.rank, "MIN_VOTES_FOR_MODEL", 4)  # the same votes, centroids only
+    monkeypatch.setattr(
+        bot.ranking.rank, "MIN_VOTES_FOR_MODEL", 4
+    )  # the same votes, centroids only
     assert vote_model(three_each) == "cosine"
     centroids_only = rank(index, day, three_each)
     assert social.score < next(r.score for r in centroids_only if r.paper == social.paper)

@@ -58,7 +58,7 @@ class Store:
         self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
         self.votes, self.saved = Votes(self.db), Saved(self.db)
         self.views = Views(self.db)
-        self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.embed)
+        self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.ranking.embed)
         # each sent message's record, committed by a thread of its own (bot/store/journal.py)
         self.journal = SendJournal(self._record_sent)
 
@@ -295,7 +295,7 @@ class Store:
             self.chats.put(chat)
             return chat
 
-    # embeddings (bot.embed's VectorCache is `self.vectors`; these take the lock)
+    # embeddings (bot.ranking.embed's VectorCache is `self.vectors`; these take the lock)
 
     def get_vectors(self, keys: Sequence[str]) -> dict[str, str]:
         return self._read(self.vectors.get_many, keys)

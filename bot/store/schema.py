@@ -19,7 +19,7 @@ Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | votes | "chat:paper id:user" | 1 (👍) or -1 (👎), one row per vote |
 | saved | "chat:paper id" | when the chat saved the paper (unix time) |
 | views | chat id | the paper ids `/saved` numbered, while that list is the chat's latest view |
-| vectors | "model:paper:key", "model:text:hash" | an embedding, base64 of float32 (bot.embed) |
+| vectors | "model:paper:key", "model:text:hash" | an embedding, base64 float32 (ranking.embed) |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",

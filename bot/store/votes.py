@@ -82,7 +82,7 @@ class Votes:
 
 
 class Vectors:
-    """Table `vectors`: "model:paper:key" or "model:text:hash" -> base64 float32 (bot.embed).
+    """Table `vectors`: "model:paper:key" or "model:text:hash" -> base64 float32 (ranking.embed).
 
     The store's VectorCache: each paper is embedded once for every chat and every restart.
     """

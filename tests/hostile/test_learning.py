@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.learn import INTERESTS_LIMIT
+from bot.ranking.order import INTERESTS_LIMIT
 from bot.textcut import telegram_length, utf16_len
 from tests.conftest import ARXIV
 from tests.harness import Harness

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.embed import decode_vector, encode_vector
 from bot.models import Paper
+from bot.ranking.embed import decode_vector, encode_vector
 from bot.store import FILENAME, Store
 
 UP, DOWN = 1, -1

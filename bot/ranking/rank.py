@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.i18n import t
 from bot.models import Paper
-from bot.paperindex import PaperIndex, Probe
+from bot.ranking.index import PaperIndex, Probe
 from bot.select import chat_topics
 from bot.textcut import shorten
 from bot.topics import Topic, topic_matches
@@ -100,7 +100,7 @@ class Parts:
     votes: np.ndarray
     liked_each: np.ndarray
     liked: tuple[Paper, ...]
-    model: str  # "cosine", "linear" (TF-IDF) or "embedding" (bot.embed)
+    model: str  # "cosine", "linear" (TF-IDF) or "embedding" (bot.ranking.embed)
 
 
 def vote_model(signal: Signal) -> str:
@@ -187,7 +187,7 @@ def rank(
 
     A signal without interests or votes returns the papers unchanged, with no reason. Reasons
     are given to the first `reasons_for` papers (all when None). `parts` replaces the TF-IDF
-    similarities (bot.embed passes embedding ones).
+    similarities (bot.ranking.embed passes embedding ones).
     """
     if signal.is_empty or not papers:
         return [Ranked(paper, 0.0) for paper in papers]

@@ -23,8 +23,8 @@ import numpy as np
 
 from bot.errors import DigestError
 from bot.models import Paper
-from bot.paperindex import PaperIndex, paper_text
-from bot.rank import DISLIKED_WEIGHT, Parts, Ranked, Signal, rank, voted_papers
+from bot.ranking.index import PaperIndex, paper_text
+from bot.ranking.rank import DISLIKED_WEIGHT, Parts, Ranked, Signal, rank, voted_papers
 
 log = logging.getLogger(__name__)
 
