@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.digest.select import select_papers  # noqa: E402
 from bot.engine import Engine, close_engine, open_engine_now  # noqa: E402
 from bot.models import Chat, Paper  # noqa: E402
-from bot.select import select_papers  # noqa: E402
 
 FEED = ROOT / "tests" / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
 TOPICS = ["cs.LG", "cs.CV", "cs.AI", "quant-ph", "math", "hep-ph", "cs.CL", "stat.ML", "astro-ph"]

@@ -31,10 +31,10 @@ sys.path.insert(0, str(ROOT))
 from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.arxiv.taxonomy import category_name  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.digest.select import select_papers  # noqa: E402
 from bot.models import Chat, Paper  # noqa: E402
 from bot.ranking.index import PaperIndex  # noqa: E402
 from bot.ranking.rank import Signal, rank  # noqa: E402
-from bot.select import select_papers  # noqa: E402
 
 FEED = ROOT / "tests" / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
 READERS = 5  # per subject

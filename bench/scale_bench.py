@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.arxiv.parse import parse_feed  # noqa: E402
 from bot.config import load_settings  # noqa: E402
+from bot.digest.render import DigestHeader, Entry, page_slices, render_digest_parts  # noqa: E402
 from bot.engine import open_engine  # noqa: E402
 from bot.llm.summaries import SummaryService, offline_summary  # noqa: E402
 from bot.models import Chat  # noqa: E402
 from bot.pipeline import Candidates, make_digest, pending_papers, run_fetch  # noqa: E402
-from bot.render import DigestHeader, Entry, page_slices, render_digest_parts  # noqa: E402
 from bot.store import Store  # noqa: E402
 from tests.fakes.feed_server import start_feed_server  # noqa: E402
 from tests.fakes.llm_server import FakeLLM  # noqa: E402

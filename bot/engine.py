@@ -14,10 +14,10 @@ import httpx
 
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
+from bot.digest import chat_feeds, chat_topics
 from bot.llm import LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
-from bot.select import chat_feeds, chat_topics
 from bot.store import Store
 from bot.store.aio import AsyncStore
 

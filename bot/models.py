@@ -93,7 +93,7 @@ class Chat:
     """One chat's subscriptions and settings."""
 
     chat_id: int
-    topics: tuple[str, ...] = ()  # canonical topic strings, see bot.topics
+    topics: tuple[str, ...] = ()  # canonical topic strings, see bot.digest.topics
     lang: str = "en"
     time: str = "08:00"  # "HH:MM" local to `timezone`, or "asap"
     timezone: str = "UTC"
@@ -104,7 +104,7 @@ class Chat:
     last_announced: str = ""  # ISO date of the newest announcement day this chat was sent
     last_slot: str = ""  # ISO datetime (UTC) of the latest delivery time already handled
     is_group: bool = False
-    frequency: str = "daily"  # "daily" | "weekly", see bot.slots
+    frequency: str = "daily"  # "daily" | "weekly", see bot.digest.slots
     weekday: int = 0  # the weekly digest's day, 0 Monday ... 6 Sunday
     thread_id: int = 0  # the forum topic digests go to (message_thread_id); 0: General / none
     interests: str = ""  # the chat's interests in its own words (/interests), they rank digests

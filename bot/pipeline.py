@@ -12,13 +12,11 @@ from functools import partial
 
 from bot import lanes
 from bot.arxiv import parse_feed
+from bot.digest import Entry, Pool, feed_queries, is_weekly, select_papers
 from bot.engine import Engine, FetchRun
 from bot.errors import FeedError, FetchError
 from bot.models import Chat, Digest, Paper, Summary
 from bot.ranking import reason_of, reason_text
-from bot.render import Entry
-from bot.select import Pool, feed_queries, select_papers
-from bot.slots import is_weekly
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -7,13 +7,19 @@ from pathlib import Path
 
 from bot import lanes
 from bot.arxiv import Feed, parse_feed
+from bot.digest import (
+    DigestHeader,
+    Entry,
+    feed_queries,
+    parse_topics,
+    render_digest_page,
+    render_markdown,
+    render_text,
+    select_papers,
+)
 from bot.engine import Engine
 from bot.errors import DigestError, FeedError
-from bot.markdown import render_markdown, render_text
 from bot.models import ANNOUNCE_TYPES, Chat, Paper
-from bot.render import DigestHeader, Entry, render_digest_page
-from bot.select import feed_queries, select_papers
-from bot.topics import parse_topics
 
 FORMATS = ("text", "markdown", "html")
 

@@ -15,12 +15,12 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.buttons import Button, parse_button
+from bot.digest import quote
 from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
 from bot.shell.deliver import fit_message, send_html
 from bot.shell.scheduler import Scheduler, next_slot
-from bot.textcut import quote
 
 log = logging.getLogger(__name__)
 

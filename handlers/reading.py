@@ -9,12 +9,19 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.buttons import PageButton, PaperButton, page_data
+from bot.digest import (
+    DigestHeader,
+    Entry,
+    fold_full_width,
+    render_empty,
+    render_markdown,
+    render_paper,
+    strip_invisible,
+)
 from bot.engine import Engine
 from bot.i18n import t
-from bot.markdown import render_markdown
 from bot.models import Chat, Digest
 from bot.pipeline import digest_entries, prepare_digest
-from bot.render import DigestHeader, Entry, render_empty, render_paper
 from bot.shell.deliver import (
     page_count,
     paper_keyboard,
@@ -22,7 +29,6 @@ from bot.shell.deliver import (
     send_html,
     send_page,
 )
-from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
     engine_of,
     expired_button,

@@ -12,13 +12,13 @@ from telegram import Message, Update
 
 from bot import lanes
 from bot.arxiv import ascii_digits, normalize_arxiv_id, parse_api
+from bot.digest import fold_full_width, strip_invisible
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.shell.deliver import PaperMarks
 from bot.store import Store
-from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import Context, args_text, engine_of, replied_message_id
 
 log = logging.getLogger(__name__)

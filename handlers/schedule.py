@@ -6,11 +6,18 @@ from datetime import datetime
 
 from telegram import Update
 
+from bot.digest import (
+    Frequency,
+    day_name,
+    fold_full_width,
+    frequency_text,
+    is_weekly,
+    parse_frequency,
+    strip_invisible,
+)
+from bot.digest import with_frequency as frequency_applied
 from bot.i18n import t
 from bot.models import Chat
-from bot.slots import Frequency, day_name, frequency_text, is_weekly, parse_frequency
-from bot.slots import with_frequency as frequency_applied
-from bot.textcut import fold_full_width, strip_invisible
 from handlers.common import (
     Context,
     args_text,

@@ -11,7 +11,6 @@ from typing import TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import lanes
-from bot.bibtex import bibtex_document, bibtex_entry
 from bot.buttons import (
     SaveButton,
     SavedPageButton,
@@ -20,12 +19,11 @@ from bot.buttons import (
     saved_page_data,
     unsave_data,
 )
+from bot.digest import bibtex_document, bibtex_entry, render_saved_page, saved_pages, shorten
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
-from bot.readinglist import render_saved_page, saved_pages
 from bot.shell.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
-from bot.textcut import shorten
 from handlers.common import (
     Context,
     chat_id_of,

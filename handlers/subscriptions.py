@@ -11,12 +11,18 @@ from telegram.ext import ContextTypes
 from bot.arxiv import category_name
 from bot.buttons import RemoveButton, remove_data, topic_token
 from bot.config import Settings
+from bot.digest import (
+    LookalikeTopicError,
+    Topic,
+    chat_topics,
+    parse_topic_string,
+    parse_topics,
+    plain_input,
+    shorten,
+)
 from bot.errors import UnknownTopicError
 from bot.i18n import t
 from bot.models import Chat
-from bot.select import chat_topics
-from bot.textcut import plain_input, shorten
-from bot.topics import LookalikeTopicError, Topic, parse_topic_string, parse_topics
 from handlers.common import (
     REFUSAL_UNITS,
     admin_button,

@@ -10,7 +10,7 @@ import pytest
 from pylatexenc.latexwalker import LatexWalker
 
 from bot.arxiv.parse import parse_api, parse_feed
-from bot.bibtex import bibtex_document, bibtex_entry, bibtex_key
+from bot.digest.bibtex import bibtex_document, bibtex_entry, bibtex_key
 from bot.models import Paper
 
 FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"

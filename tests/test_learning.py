@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.buttons import vote_data
+from bot.digest.select import select_papers
 from bot.models import Digest
 from bot.ranking.embed import decode_vector
 from bot.ranking.index import paper_text
-from bot.select import select_papers
 from bot.store import FILENAME
 from tests.conftest import ARXIV
 from tests.fakes.embed_server import FakeEmbeddings
@@ -266,9 +266,9 @@ async def test_every_stored_value_is_json_text_never_pickle(harness: Harness) ->
 
 
 def test_a_why_line_is_counted_by_the_packer_and_every_message_fits() -> None:
+    from bot.digest.render import DigestHeader, Entry, render_digest_page, telegram_length
     from bot.models import Paper, Summary
     from bot.ranking.rank import Reason, reason_text
-    from bot.render import DigestHeader, Entry, render_digest_page, telegram_length
 
     why = reason_text(Reason("liked", title="T" * 60), "zh")
     entries = [

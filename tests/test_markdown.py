@@ -6,9 +6,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from bot.markdown import render_markdown, render_text
+from bot.digest.markdown import render_markdown, render_text
+from bot.digest.render import DigestHeader, Entry
 from bot.models import Paper, Summary
-from bot.render import DigestHeader, Entry
 
 SEED = Path(__file__).parent / "fixtures" / "seed-digest.md"
 ROW = re.compile(r"^\| \[\^(\d+)\] \| \[(.+)\]\((\S+)\) \| (.*) \|$")

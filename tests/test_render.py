@@ -8,9 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.markdown import render_markdown, render_text
-from bot.models import Paper, Summary
-from bot.render import (
+from bot.digest.markdown import render_markdown, render_text
+from bot.digest.render import (
     DigestHeader,
     Entry,
     page_slices,
@@ -19,7 +18,8 @@ from bot.render import (
     render_paper,
     telegram_length,
 )
-from bot.textcut import cut, shorten
+from bot.digest.textcut import cut, shorten
+from bot.models import Paper, Summary
 
 LIMIT = 4096
 TELEGRAM_TAGS = {

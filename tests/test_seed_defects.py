@@ -10,12 +10,12 @@ import re
 from functools import cache
 
 from bot.arxiv.clean import clean_abstract, clean_title, normalize_arxiv_id
+from bot.digest.markdown import render_markdown
+from bot.digest.render import Entry, render_paper
 from bot.i18n import t
 from bot.llm.answers import check_answer, repair_answer
 from bot.llm.summaries import offline_summary
-from bot.markdown import render_markdown
 from bot.models import Paper, Summary
-from bot.render import Entry, render_paper
 from tests.conftest import FIXTURES
 
 

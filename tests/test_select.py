@@ -1,9 +1,9 @@
-"""Tests for bot.select: which papers reach a chat, in what order, and which feeds are fetched."""
+"""Tests for bot.digest.select: which papers reach a chat, in what order, and which feeds are fetched."""
 
 from bot.arxiv.taxonomy import active_archives
+from bot.digest.select import chat_feeds, feed_queries, select_papers
+from bot.digest.topics import parse_topics
 from bot.models import Chat, Paper
-from bot.select import chat_feeds, feed_queries, select_papers
-from bot.topics import parse_topics
 
 
 def chat(topics: str = "", chat_id: int = 1, **settings) -> Chat:

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import slots
+from bot.digest import slots
+from bot.digest.slots import Frequency, frequency_text, parse_frequency, with_frequency
 from bot.models import Chat
 from bot.shell import scheduler
-from bot.slots import Frequency, frequency_text, parse_frequency, with_frequency
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

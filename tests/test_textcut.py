@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.textcut import fit_html, fold_full_width, plain_input, quote, telegram_length
+from bot.digest.textcut import fit_html, fold_full_width, plain_input, quote, telegram_length
 from tests.fakes.bot_api import render
 
 LIMIT = 4096

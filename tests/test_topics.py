@@ -1,13 +1,11 @@
-"""Tests for bot.topics: what /subscribe understands, and which papers a topic matches."""
+"""Tests for bot.digest.topics: what /subscribe understands, and which papers a topic matches."""
 
 import re
 
 import pytest
 
 from bot.arxiv.taxonomy import active_archives, known_names
-from bot.errors import UnknownTopicError
-from bot.models import Paper
-from bot.topics import (
+from bot.digest.topics import (
     LookalikeTopicError,
     Topic,
     author_matches,
@@ -15,6 +13,8 @@ from bot.topics import (
     parse_topics,
     topic_matches,
 )
+from bot.errors import UnknownTopicError
+from bot.models import Paper
 
 
 def shown(text: str) -> list[str]:

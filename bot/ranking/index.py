@@ -16,8 +16,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.digest import Topic, topic_matches
 from bot.models import Paper
-from bot.topics import Topic, topic_matches
 
 _BREAKS = re.compile(r"[^\w\s-]+|[^\x00-\u024f]+")  # punctuation, or a run of another script
 _NOT_LATIN = re.compile(r"[^\x00-\u024f]+")  # everything past Latin Extended-B: CJK, Cyrillic...

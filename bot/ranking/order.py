@@ -21,6 +21,7 @@ import numpy as np
 
 from bot import lanes
 from bot.config import Settings
+from bot.digest import strip_invisible
 from bot.models import Chat, Paper
 from bot.ranking.embed import (
     EmbeddingClient,
@@ -35,7 +36,6 @@ from bot.ranking.embed import (
 from bot.ranking.index import PaperIndex, paper_text
 from bot.ranking.rank import NO_REASON, Reason, Signal, voted_papers
 from bot.store import Store
-from bot.textcut import strip_invisible
 
 log = logging.getLogger(__name__)
 

@@ -23,12 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bot.digest import Topic, chat_topics, shorten, topic_matches
 from bot.i18n import t
 from bot.models import Paper
 from bot.ranking.index import PaperIndex, Probe
-from bot.select import chat_topics
-from bot.textcut import shorten
-from bot.topics import Topic, topic_matches
 
 INTEREST_WEIGHT = 0.5  # cosine to the interest text (a short text: its cosines run high)
 LIKED_WEIGHT = 1.0  # the votes' part: liked centroid - disliked centroid (+ linear model)

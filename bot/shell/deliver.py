@@ -14,12 +14,11 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 
 from bot import lanes
 from bot.buttons import page_data, paper_data, save_data, vote_data
+from bot.digest import DigestHeader, DigestPart, fit_html, page_slices, render_digest_parts
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Digest
 from bot.pipeline import MadeDigest, digest_entries
-from bot.render import DigestHeader, DigestPart, page_slices, render_digest_parts
-from bot.textcut import fit_html
 
 log = logging.getLogger(__name__)
 

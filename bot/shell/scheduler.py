@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import slots
+from bot.digest import chat_feeds, chat_topics, is_weekly, join_feeds
+from bot.digest import latest_slot as slots_latest
+from bot.digest import next_slot as slots_next
 from bot.engine import Engine, FetchRun
 from bot.models import Chat, Digest
 from bot.pipeline import Candidates, prepare_digest, run_fetch
-from bot.select import chat_feeds, chat_topics, join_feeds
 from bot.shell.deliver import send_page
 from bot.shell.ratelimit import bulk_sends
 
@@ -40,12 +41,12 @@ def utc_now() -> datetime:
 
 def latest_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's most recent delivery time at or before `now` (UTC); None for "asap"."""
-    return slots.latest_slot(chat, now)
+    return slots_latest(chat, now)
 
 
 def next_slot(chat: Chat, now: datetime) -> datetime | None:
     """The chat's next delivery time after `now`, in its own time zone; None for "asap"."""
-    return slots.next_slot(chat, now)
+    return slots_next(chat, now)
 
 
 def slot_due(chat: Chat, now: datetime) -> str | None:
@@ -57,7 +58,7 @@ def slot_due(chat: Chat, now: datetime) -> str | None:
     slot = latest_slot(chat, now)
     if slot is None or (chat.last_slot and slot <= datetime.fromisoformat(chat.last_slot)):
         return None
-    if slots.is_weekly(chat) and now - slot >= WEEKLY_OPEN:
+    if is_weekly(chat) and now - slot >= WEEKLY_OPEN:
         return None  # nothing matched on its day: the papers wait for next week's digest
     return slot.isoformat()
 

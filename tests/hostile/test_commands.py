@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.textcut import telegram_length, utf16_len
+from bot.digest.textcut import telegram_length, utf16_len
 from tests.conftest import ARXIV
 from tests.harness import Harness
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.buttons import save_data, unsave_data, vote_data
-from bot.textcut import telegram_length
+from bot.digest.textcut import telegram_length
 from tests.conftest import ARXIV
 from tests.handlers import buttons, press
 from tests.harness import Harness

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from bot.digest.textcut import telegram_length, utf16_len
 from bot.ranking.order import INTERESTS_LIMIT
-from bot.textcut import telegram_length, utf16_len
 from tests.conftest import ARXIV
 from tests.harness import Harness
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.textcut import telegram_length
+from bot.digest.textcut import telegram_length
 from tests.conftest import ARXIV
 from tests.harness import Harness
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.arxiv import plain_markup
+from bot.digest.textcut import cut, shorten, telegram_length, utf16_len
 from bot.i18n import is_english, t
 from bot.models import Paper, Summary
-from bot.textcut import cut, shorten, telegram_length, utf16_len
 
 __all__ = [
     "MESSAGE_LIMIT",

@@ -6,9 +6,9 @@ import re
 from collections.abc import Sequence
 
 from bot.arxiv import plain_markup
+from bot.digest.render import DigestHeader, Entry, abstracts, header_lines, titles
+from bot.digest.textcut import wrap
 from bot.i18n import is_english, t
-from bot.render import DigestHeader, Entry, abstracts, header_lines, titles
-from bot.textcut import wrap
 
 TABLE_HEAD = "| Ref | Title | Summary |\n| --- | --- | --- |"  # the seed's, in every language
 INDENT = "    "  # footnote continuation paragraphs

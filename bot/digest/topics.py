@@ -17,9 +17,9 @@ from bot.arxiv import (
     known_names,
     suggest,
 )
+from bot.digest.textcut import plain_input
 from bot.errors import UnknownTopicError
 from bot.models import Paper
-from bot.textcut import plain_input
 
 KEYWORD_KINDS = ("phrase", "author")
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from bot.arxiv import active_archives, archive_of, canonical_archive, canonical_category
+from bot.digest.topics import KEYWORD_KINDS, Topic, parse_topic_string, topic_matches
 from bot.errors import UnknownTopicError
 from bot.models import Chat, Paper
-from bot.topics import KEYWORD_KINDS, Topic, parse_topic_string, topic_matches
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ import html
 from collections.abc import Sequence
 
 from bot.arxiv import plain_markup
+from bot.digest.render import MESSAGE_LIMIT, DigestPart, Segment, esc, pack_parts, page_slices
+from bot.digest.textcut import shorten
 from bot.i18n import t
 from bot.models import Paper
-from bot.render import MESSAGE_LIMIT, DigestPart, Segment, esc, pack_parts, page_slices
-from bot.textcut import shorten
 
 TITLE_UNITS = 300  # a listed title is cut to this, so one entry never fills a message
 AUTHORS_SHOWN = 3
