@@ -35,11 +35,11 @@ from telegram.ext import AIORateLimiter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import bot.shell.app  # noqa: E402
+import bot.app  # noqa: E402
 import tests.harness  # noqa: E402
 from bot.models import Chat  # noqa: E402
-from bot.shell.ratelimit import bulk_sends  # noqa: E402
 from bot.store import Store  # noqa: E402
+from bot.telegram.ratelimit import bulk_sends  # noqa: E402
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402
 from tests.fakes.feed_server import start_feed_server  # noqa: E402
 from tests.fakes.llm_server import FakeLLM  # noqa: E402
@@ -277,7 +277,7 @@ if __name__ == "__main__":
     parser.add_argument("--ptb-limiter", action="store_true", help="PTB's AIORateLimiter instead")
     options = parser.parse_args()
     if options.ptb_limiter:  # for comparison: leaky buckets, a 429 halts every chat
-        bot.shell.app.FloodLimiter = lambda _limit, _interval, max_retries: AIORateLimiter(  # type: ignore[assignment,misc]
+        bot.app.FloodLimiter = lambda _limit, _interval, max_retries: AIORateLimiter(  # type: ignore[assignment,misc]
             max_retries=max_retries
         )
     asyncio.run(main(options.sizes, options.sends_only, not options.no_probes))

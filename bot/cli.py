@@ -94,7 +94,7 @@ def _run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    from bot.shell.app import run_bot  # imported here: only `run` needs telegram
+    from bot.app import run_bot  # imported here: only `run` needs telegram
 
     return run_bot(settings)
 

@@ -18,8 +18,7 @@ from bot.digest import chat_feeds, chat_topics
 from bot.llm import LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
-from bot.store import Store
-from bot.store.aio import AsyncStore
+from bot.store import AsyncStore, Store
 
 
 class FeedFetches:

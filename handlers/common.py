@@ -7,20 +7,18 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.buttons import Button, parse_button
-from bot.digest import quote
+from bot.digest import next_slot, quote
 from bot.engine import Engine
 from bot.i18n import FALLBACK, t
 from bot.models import Chat
-from bot.shell.deliver import fit_message, send_html
-from bot.shell.scheduler import Scheduler, next_slot
+from bot.telegram import Button, fit_message, parse_button, send_html
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +57,15 @@ def engine_of(context: Context) -> Engine:
     return context.bot_data["engine"]  # type: ignore[no-any-return]
 
 
-def scheduler_of(context: Context) -> Scheduler:
-    """The scheduler that runs fetches and deliveries."""
+class Jobs(Protocol):
+    """What handlers ask of the scheduler (bot/scheduler.py, a layer above them)."""
+
+    def fetch_for(self, chat: Chat) -> list[str]:
+        """Fetch the chat's feeds now, unless planned or asked a moment ago."""
+
+
+def jobs_of(context: Context) -> Jobs:
+    """The scheduler that runs fetches and deliveries, as handlers may use it."""
     return context.bot_data["scheduler"]  # type: ignore[no-any-return]
 
 
@@ -280,7 +285,7 @@ async def admin_button(
 def fetch_new_feeds(context: Context, chat: Chat) -> None:
     """Fetch, in the background, the chat's feeds that nobody fetched a moment ago (a new
     topic); many chats subscribing at once share one request per feed."""
-    scheduler_of(context).fetch_for(chat)
+    jobs_of(context).fetch_for(chat)
 
 
 def when_text(chat: Chat, now: datetime) -> str:

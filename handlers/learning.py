@@ -8,13 +8,12 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.buttons import VoteButton, save_data
 from bot.digest import shorten, strip_invisible
 from bot.i18n import t
 from bot.models import Chat
 from bot.ranking import INTERESTS_LIMIT, InterestsRefused, clean_interests
-from bot.shell.deliver import PaperMarks, paper_keyboard
 from bot.store import Tally
+from bot.telegram import PaperMarks, VoteButton, paper_keyboard, save_data
 from handlers.common import (
     args_text,
     chat_id_of,

@@ -9,7 +9,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.ext import ContextTypes
 
 from bot.i18n import t
-from bot.shell.deliver import mark_inactive, move_chat
+from bot.telegram import mark_inactive, move_chat
 from handlers.common import engine_of, fetch_new_feeds, is_group, reply, user_lang
 
 log = logging.getLogger(__name__)

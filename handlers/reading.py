@@ -8,7 +8,6 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.buttons import PageButton, PaperButton, page_data
 from bot.digest import (
     DigestHeader,
     Entry,
@@ -22,8 +21,11 @@ from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Digest
 from bot.pipeline import digest_entries, prepare_digest
-from bot.shell.deliver import (
+from bot.telegram import (
+    PageButton,
+    PaperButton,
     page_count,
+    page_data,
     paper_keyboard,
     send_document,
     send_html,

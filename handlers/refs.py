@@ -17,8 +17,8 @@ from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError
 from bot.i18n import t
 from bot.models import Chat, Paper
-from bot.shell.deliver import PaperMarks
 from bot.store import Store
+from bot.telegram import PaperMarks
 from handlers.common import Context, args_text, engine_of, replied_message_id
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.buttons import SettingButton, setting_data
 from bot.config import parse_hhmm, valid_timezone
 from bot.digest import DAILY, WEEKLY, day_name, fold_full_width, is_weekly, strip_invisible
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
+from bot.telegram import SettingButton, setting_data
 from handlers.common import (
     admin_button,
     args_text,

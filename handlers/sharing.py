@@ -11,19 +11,22 @@ from typing import TypeVar
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import lanes
-from bot.buttons import (
-    SaveButton,
-    SavedPageButton,
-    UnsaveButton,
-    save_data,
-    saved_page_data,
-    unsave_data,
-)
 from bot.digest import bibtex_document, bibtex_entry, render_saved_page, saved_pages, shorten
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
-from bot.shell.deliver import BUTTONS_PER_ROW, save_label, send_document, send_html
+from bot.telegram import (
+    BUTTONS_PER_ROW,
+    SaveButton,
+    SavedPageButton,
+    UnsaveButton,
+    save_data,
+    save_label,
+    saved_page_data,
+    send_document,
+    send_html,
+    unsave_data,
+)
 from handlers.common import (
     Context,
     chat_id_of,

@@ -9,7 +9,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.arxiv import category_name
-from bot.buttons import RemoveButton, remove_data, topic_token
 from bot.config import Settings
 from bot.digest import (
     LookalikeTopicError,
@@ -23,6 +22,7 @@ from bot.digest import (
 from bot.errors import UnknownTopicError
 from bot.i18n import t
 from bot.models import Chat
+from bot.telegram import RemoveButton, remove_data, topic_token
 from handlers.common import (
     REFUSAL_UNITS,
     admin_button,

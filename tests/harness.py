@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_application
 from bot.config import load_settings
 from bot.engine import Engine
-from bot.shell.app import build_application
-from bot.shell.scheduler import Scheduler
+from bot.scheduler import Scheduler
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer, start_feed_server
 from tests.fakes.llm_server import FakeLLM

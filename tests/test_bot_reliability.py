@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.pipeline import make_digest
-from bot.shell.deliver import send_page
 from bot.store import Store
+from bot.telegram.deliver import send_page
 from tests.harness import Harness
 
 MORNING = datetime(2024, 11, 29, 8, 31, tzinfo=UTC)  # 08:31 UTC the day after the announcement

@@ -7,7 +7,7 @@ import logging
 import re
 from datetime import UTC, datetime
 
-import bot.shell.scheduler
+import bot.scheduler
 from bot.models import Chat
 from bot.store import Store
 from tests.harness import FEED_DAY, Harness
@@ -96,7 +96,7 @@ async def test_a_digest_that_fails_spares_the_others_and_is_retried_next_pass(
     h = harness
     chats, broken = list(range(4000, 4020)), 4007
     seed(h, [due_chat(c) for c in chats])
-    prepare_digest, failures = bot.shell.scheduler.prepare_digest, []
+    prepare_digest, failures = bot.scheduler.prepare_digest, []
 
     async def failing(engine, chat, candidates=None):
         if chat.chat_id == broken and not fixed.is_set():
@@ -105,9 +105,9 @@ async def test_a_digest_that_fails_spares_the_others_and_is_retried_next_pass(
         return await prepare_digest(engine, chat, candidates)
 
     fixed = asyncio.Event()
-    monkeypatch.setattr(bot.shell.scheduler, "prepare_digest", failing)
+    monkeypatch.setattr(bot.scheduler, "prepare_digest", failing)
     await h.start()
-    caplog.set_level(logging.ERROR, logger="bot.shell.scheduler")
+    caplog.set_level(logging.ERROR, logger="bot.scheduler")
     h.clock.set(MORNING)
     await all_delivered(h, [c for c in chats if c != broken], timeout=60)
     await h.wait_until(lambda: len(failures) >= 2)  # tried again at the next pass

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from bot.buttons import (
+from bot.models import Chat
+from bot.telegram.buttons import (
     MAX_DATA_BYTES,
     SETTING_NAMES,
     PageButton,
@@ -24,7 +25,6 @@ from bot.buttons import (
     topic_token,
     vote_data,
 )
-from bot.models import Chat
 from handlers.settings import TOGGLES, toggled
 
 LONGEST_TOPIC = '-"' + "𝔽" * 500 + '"'

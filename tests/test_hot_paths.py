@@ -9,7 +9,7 @@ from collections import Counter
 import bot.pipeline
 from bot.llm.summaries import offline_summary
 from bot.models import Chat, Digest, Paper
-from bot.shell.deliver import send_page
+from bot.telegram.deliver import send_page
 from tests.harness import FEED_DAY, Harness
 from tests.test_broadcast import MORNING, all_delivered, due_chat, seed
 

@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.buttons import vote_data
 from bot.digest.select import select_papers
 from bot.models import Digest
 from bot.ranking.embed import decode_vector
 from bot.ranking.index import paper_text
 from bot.store import FILENAME
+from bot.telegram.buttons import vote_data
 from tests.conftest import ARXIV
 from tests.fakes.embed_server import FakeEmbeddings
 from tests.handlers import buttons, press, shown, stored

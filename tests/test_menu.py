@@ -9,9 +9,10 @@ import pytest
 from telegram import Bot, BotCommand, BotCommandScope
 from telegram.ext import Application, CommandHandler
 
-from bot import i18n, menu
-from bot.menu import AUDIENCES, command_menus, menu_commands, menu_languages
-from bot.shell.app import add_handlers
+from bot import i18n
+from bot.app import add_handlers
+from bot.telegram import menu
+from bot.telegram.menu import AUDIENCES, command_menus, menu_commands, menu_languages
 from tests.fakes.bot_api import FakeBotApi
 
 # The commands of SPEC's table, aliases and /start (Telegram's own button) aside.
@@ -29,7 +30,7 @@ LANGUAGES = [("en", ""), ("zh", "zh")]
 
 
 def registered_commands() -> set[str]:
-    """The command names the bot's Application answers, as bot/shell/app.py registers them."""
+    """The command names the bot's Application answers, as bot/app.py registers them."""
     app = Application.builder().token("1:TEST").build()
     add_handlers(app)
     handlers = [h for group in app.handlers.values() for h in group]

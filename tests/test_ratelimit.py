@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.shell.ratelimit import FloodLimiter, SlidingWindow
+from bot.telegram.ratelimit import FloodLimiter, SlidingWindow
 
 
 async def test_a_full_window_lets_a_waiting_reply_in_before_earlier_broadcast_messages():

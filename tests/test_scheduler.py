@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from bot.models import Chat
-from bot.shell.scheduler import latest_slot, slot_due
+from bot.scheduler import latest_slot, slot_due
 
 SHANGHAI = Chat(chat_id=1, topics=("cs.AI",), time="08:30", timezone="Asia/Shanghai")
 

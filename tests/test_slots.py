@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import scheduler
 from bot.digest import slots
 from bot.digest.slots import Frequency, frequency_text, parse_frequency, with_frequency
 from bot.models import Chat
-from bot.shell import scheduler
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, Self, TypeVar
 from bot import lanes
 from bot.errors import DigestError
 from bot.models import Chat, Digest, Paper, Summary
+from bot.store.aio import AsyncStore
 from bot.store.chats import Chats, Counters, Feeds
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
@@ -23,7 +24,16 @@ from bot.store.schema import SCHEMA_VERSION, TABLES, upgrade
 from bot.store.views import Views
 from bot.store.votes import ChatVotes, Tally, Vectors, Votes
 
-__all__ = ["FILENAME", "SCHEMA_VERSION", "TABLES", "ChatVotes", "Pruned", "Store", "Tally"]
+__all__ = [
+    "FILENAME",
+    "SCHEMA_VERSION",
+    "TABLES",
+    "AsyncStore",
+    "ChatVotes",
+    "Pruned",
+    "Store",
+    "Tally",
+]
 
 FILENAME = "arxiv-digest.sqlite"
 P = ParamSpec("P")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.buttons import save_data, unsave_data, vote_data
 from bot.digest.textcut import telegram_length
+from bot.telegram.buttons import save_data, unsave_data, vote_data
 from tests.conftest import ARXIV
 from tests.handlers import buttons, press
 from tests.harness import Harness

@@ -25,11 +25,8 @@ from bot.config import Settings
 from bot.engine import close_engine, open_engine_now
 from bot.errors import DigestError
 from bot.i18n import t
-from bot.menu import command_menus
-from bot.shell.deliver import send_html
-from bot.shell.ratelimit import FloodLimiter
-from bot.shell.scheduler import Clock, Scheduler, utc_now
-from bot.shell.updates import PerChatUpdateProcessor
+from bot.scheduler import Clock, Scheduler, utc_now
+from bot.telegram import FloodLimiter, PerChatUpdateProcessor, command_menus, send_html
 from handlers import admin, learning, membership, reading, schedule, sharing, subscriptions
 from handlers import settings as chat_settings
 from handlers.common import expired_button

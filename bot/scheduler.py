@@ -24,8 +24,7 @@ from bot.digest import next_slot as slots_next
 from bot.engine import Engine, FetchRun
 from bot.models import Chat, Digest
 from bot.pipeline import Candidates, prepare_digest, run_fetch
-from bot.shell.deliver import send_page
-from bot.shell.ratelimit import bulk_sends
+from bot.telegram import bulk_sends, send_page
 
 log = logging.getLogger(__name__)
 
