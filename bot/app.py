@@ -29,7 +29,7 @@ from bot.scheduler import Clock, Scheduler, utc_now
 from bot.telegram import FloodLimiter, PerChatUpdateProcessor, command_menus, send_html
 from handlers import admin, learning, membership, reading, schedule, sharing, subscriptions
 from handlers import settings as chat_settings
-from handlers.common import expired_button
+from handlers.rights import expired_button
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,10 @@ from telegram.ext import ContextTypes
 from bot.i18n import t
 from bot.models import Chat
 from bot.store import Store
-from handlers.common import engine_of, lang_of, reply, topic_list
+from handlers.chats import lang_of
+from handlers.context import engine_of
+from handlers.replies import reply
+from handlers.texts import topic_list
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,22 +14,12 @@ from bot.models import Chat
 from bot.ranking import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.store import Tally
 from bot.telegram import PaperMarks, VoteButton, paper_keyboard, save_data
-from handlers.common import (
-    args_text,
-    chat_id_of,
-    echo,
-    echo_refused,
-    engine_of,
-    esc,
-    expired_button,
-    get_or_create_chat,
-    is_group,
-    may_change,
-    pressed,
-    refuse_change,
-    reply,
-)
+from handlers.chats import args_text, chat_id_of, get_or_create_chat, is_group
+from handlers.context import engine_of
 from handlers.refs import Refusal, paper_for, typed_reference, was_shown
+from handlers.replies import reply
+from handlers.rights import expired_button, may_change, pressed, refuse_change
+from handlers.texts import echo, echo_refused, esc
 
 log = logging.getLogger(__name__)
 

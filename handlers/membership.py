@@ -10,7 +10,9 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import t
 from bot.telegram import mark_inactive, move_chat
-from handlers.common import engine_of, fetch_new_feeds, is_group, reply, user_lang
+from handlers.chats import is_group, user_lang
+from handlers.context import engine_of, fetch_new_feeds
+from handlers.replies import reply
 
 log = logging.getLogger(__name__)
 

@@ -31,14 +31,8 @@ from bot.telegram import (
     send_html,
     send_page,
 )
-from handlers.common import (
-    engine_of,
-    expired_button,
-    get_or_create_chat,
-    pressed,
-    reply,
-    thread_of,
-)
+from handlers.chats import get_or_create_chat, thread_of
+from handlers.context import engine_of
 from handlers.refs import (
     Refusal,
     listed_id,
@@ -48,6 +42,8 @@ from handlers.refs import (
     reference_number,
     typed_reference,
 )
+from handlers.replies import reply
+from handlers.rights import expired_button, pressed
 
 log = logging.getLogger(__name__)
 

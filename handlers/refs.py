@@ -19,7 +19,8 @@ from bot.i18n import t
 from bot.models import Chat, Paper
 from bot.store import Store
 from bot.telegram import PaperMarks
-from handlers.common import Context, args_text, engine_of, replied_message_id
+from handlers.chats import args_text, replied_message_id
+from handlers.context import Context, engine_of
 
 log = logging.getLogger(__name__)
 NUMBER = re.compile(r"\[?([0-9]{1,4})\]?")  # 3 or [3], once read as ASCII

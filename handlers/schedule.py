@@ -18,20 +18,11 @@ from bot.digest import (
 from bot.digest import with_frequency as frequency_applied
 from bot.i18n import t
 from bot.models import Chat
-from handlers.common import (
-    Context,
-    args_text,
-    chat_or_default,
-    clock_now,
-    engine_of,
-    esc,
-    get_or_create_chat,
-    may_change,
-    refuse_change,
-    reply,
-    thread_of,
-    when_text,
-)
+from handlers.chats import args_text, chat_or_default, get_or_create_chat, thread_of
+from handlers.context import Context, clock_now, engine_of
+from handlers.replies import reply
+from handlers.rights import may_change, refuse_change
+from handlers.texts import esc, when_text
 
 
 async def frequency(update: Update, context: Context) -> None:

@@ -17,25 +17,11 @@ from bot.digest import DAILY, WEEKLY, day_name, fold_full_width, is_weekly, stri
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
 from bot.telegram import SettingButton, setting_data
-from handlers.common import (
-    admin_button,
-    args_text,
-    chat_or_default,
-    clock_now,
-    echo,
-    echo_refused,
-    edit,
-    engine_of,
-    esc,
-    get_or_create_chat,
-    lang_of,
-    may_change,
-    normalize_lang,
-    refuse_change,
-    reply,
-    topic_list,
-    when_text,
-)
+from handlers.chats import args_text, chat_or_default, get_or_create_chat, lang_of, normalize_lang
+from handlers.context import clock_now, engine_of
+from handlers.replies import edit, reply
+from handlers.rights import admin_button, may_change, refuse_change
+from handlers.texts import echo, echo_refused, esc, topic_list, when_text
 
 MAX_LIMIT = 100  # entries per digest page: a page is a few Telegram messages at most
 TIMEZONE_ALIASES = {"beijing": "Asia/Shanghai", "北京": "Asia/Shanghai", "上海": "Asia/Shanghai"}

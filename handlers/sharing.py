@@ -27,21 +27,12 @@ from bot.telegram import (
     send_html,
     unsave_data,
 )
-from handlers.common import (
-    Context,
-    chat_id_of,
-    engine_of,
-    esc,
-    expired_button,
-    get_or_create_chat,
-    is_channel,
-    may_change,
-    pressed,
-    refuse_change,
-    reply,
-    thread_of,
-)
+from handlers.chats import chat_id_of, get_or_create_chat, is_channel, thread_of
+from handlers.context import Context, engine_of
 from handlers.refs import Refusal, look_up, paper_for, paper_id_for, typed_reference, was_shown
+from handlers.replies import reply
+from handlers.rights import expired_button, may_change, pressed, refuse_change
+from handlers.texts import esc
 
 TITLE_UNITS = 120  # a title quoted in a reply is cut to this
 BIB_FILENAME = "arxiv-reading-list.bib"

@@ -23,28 +23,18 @@ from bot.errors import UnknownTopicError
 from bot.i18n import t
 from bot.models import Chat
 from bot.telegram import RemoveButton, remove_data, topic_token
-from handlers.common import (
-    REFUSAL_UNITS,
-    admin_button,
+from handlers.chats import (
     args_text,
     chat_or_default,
-    clock_now,
-    code_list,
-    echo_refused,
-    edit,
-    engine_of,
-    esc,
-    fetch_new_feeds,
     get_or_create_chat,
     is_group,
     lang_of,
-    may_change,
-    refuse_change,
-    reply,
     thread_of,
-    topic_list,
-    when_text,
 )
+from handlers.context import clock_now, engine_of, fetch_new_feeds
+from handlers.replies import edit, reply
+from handlers.rights import admin_button, may_change, refuse_change
+from handlers.texts import REFUSAL_UNITS, code_list, echo_refused, esc, topic_list, when_text
 
 BUTTON_CHARS = 40  # a remove button's label is cut to this
 REASON_CHARS = 200  # what a refusal quotes of why a topic cannot be read

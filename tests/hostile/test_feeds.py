@@ -21,7 +21,7 @@ from bot.cli import main
 from bot.i18n import t
 from bot.models import Chat
 from bot.store import Store
-from handlers.common import plain_text
+from handlers.texts import plain_text
 from tests.conftest import ARXIV
 from tests.fakes.feed_server import HTML_ERROR_PAGE, NOT_XML, FeedServer, truncated
 from tests.harness import Harness

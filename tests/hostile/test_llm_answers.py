@@ -240,7 +240,9 @@ async def test_no_piece_of_a_secret_reaches_messages_exports_the_log_or_the_data
 ) -> None:
     # a prompt-injected LLM: its answers quote the key or the bot token, its errors the key
     token_leak = changed(tldr=lambda s: f"{s} {TOKEN}", abstract=lambda a: a + TOKEN[9:30])
-    h.llm.script(token_leak, ("echo_key", "answer"), ("echo_key", "error"), ("echo_key", "partial"))
+    # Two papers, each asked twice (an unusable answer is asked once more) whatever the order
+    # the requests come in: the 400 is last, so it is always a paper's second try.
+    h.llm.script(token_leak, ("echo_key", "answer"), ("echo_key", "partial"), ("echo_key", "error"))
     h.llm.default = ("echo_key", "answer")
     digest, first, papers = await digest_and_first_paper(h)
     (export,) = await h.say(CHAT, "/export")

@@ -14,7 +14,7 @@ EMPTY_FEED = ARXIV / "rss2-empty-test-archive-2024-11-28.xml"
 USER = 607
 # What a user might paste by mistake: an API key (51 characters) at the start of the text.
 KEY = "sk-proj-" + "Q7vX2mLp9RtZ4wKc8NbY3hJd6FsG1aUe5oTiVyBnMqWrXlCk0"
-SHOWN_OF_KEY = 19  # a refusal quotes at most this much (handlers.common.REFUSAL_UNITS - "…")
+SHOWN_OF_KEY = 19  # a refusal quotes at most this much (handlers.texts.REFUSAL_UNITS - "…")
 VOTE_USAGE = "Send /like 3 or /dislike 3 for paper [3] of the latest digest"
 SAVE_USAGE = "Send /save 3 to keep paper [3] of the latest digest"
 PAPER_USAGE = "Send /paper 3 to expand paper [3] of the latest digest"
