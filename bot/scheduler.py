@@ -23,8 +23,9 @@ from bot.digest import latest_slot as slots_latest
 from bot.digest import next_slot as slots_next
 from bot.engine import Engine, FetchRun
 from bot.models import Chat, Digest
-from bot.pipeline import Candidates, prepare_digest, run_fetch
+from bot.pipeline import Candidates, MadeDigest, prepare_digest, run_fetch
 from bot.telegram import bulk_sends, send_page
+from bot.views import page_to_send
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class Scheduler:
         if latest.lang != digest.lang:  # /lang while it was made: sent in the new language
             digest = digest.with_changes(lang=latest.lang)
             await db.put_digest(digest)
-        await send_page(self.app.bot, self.engine, digest, 1, made)
+        await self._send(digest, made)
 
     async def _resume_interrupted(self) -> None:
         """Send the rest of digests a crash or a failed send left, chats that receive only."""
@@ -219,7 +220,13 @@ class Scheduler:
 
     async def _resume(self, item: tuple[int, Digest]) -> None:
         log.info("resuming digest %s of chat %s", item[1].number, item[0])
-        await send_page(self.app.bot, self.engine, item[1], 1)
+        await self._send(item[1])
+
+    async def _send(self, digest: Digest, made: MadeDigest | None = None) -> None:
+        """Send page 1 of a digest: its view asked of the engine once, then sent and recorded."""
+        async with page_to_send(self.engine, digest, 1, made) as view:
+            if view is not None:
+                await send_page(self.app.bot, self.engine, view)
 
 
 def _receives(chat: Chat | None) -> bool:

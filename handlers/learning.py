@@ -8,15 +8,16 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.digest import shorten, strip_invisible
+from bot.digest import PaperMarks, shorten, strip_invisible
 from bot.i18n import t
 from bot.models import Chat
 from bot.ranking import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.store import Tally
-from bot.telegram import PaperMarks, VoteButton, paper_keyboard, save_data
+from bot.telegram import VoteButton, paper_keyboard, save_data
+from bot.views import Refusal
 from handlers.chats import args_text, chat_id_of, get_or_create_chat, is_group
 from handlers.context import engine_of
-from handlers.refs import Refusal, paper_for, typed_reference, was_shown
+from handlers.refs import paper_for, typed_reference, was_shown
 from handlers.replies import reply
 from handlers.rights import expired_button, may_change, pressed, refuse_change
 from handlers.texts import echo, echo_refused, esc

@@ -10,38 +10,32 @@ from telegram.ext import ContextTypes
 
 from bot.digest import (
     DigestHeader,
-    Entry,
+    NothingNew,
+    PaperView,
     fold_full_width,
-    render_empty,
+    page_count,
     render_markdown,
-    render_paper,
+    render_nothing_new,
+    render_paper_view,
     strip_invisible,
 )
 from bot.engine import Engine
 from bot.i18n import t
-from bot.models import Chat, Digest
-from bot.pipeline import digest_entries, prepare_digest
+from bot.models import Chat
+from bot.pipeline import digest_entries
 from bot.telegram import (
     PageButton,
     PaperButton,
-    page_count,
     page_data,
     paper_keyboard,
     send_document,
     send_html,
     send_page,
 )
-from handlers.chats import get_or_create_chat, thread_of
+from bot.views import Refusal, entry_view, next_digest, page_to_send, paper_view
+from handlers.chats import get_or_create_chat, replied_message_id, thread_of
 from handlers.context import engine_of
-from handlers.refs import (
-    Refusal,
-    listed_id,
-    look_up,
-    paper_marks,
-    reference_id,
-    reference_number,
-    typed_reference,
-)
+from handlers.refs import reference_id, reference_number, typed_reference
 from handlers.replies import reply
 from handlers.rights import expired_button, pressed
 
@@ -55,17 +49,22 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await reply(update, context, t(chat.lang, "reading.no_topics"))
         return
     await engine.feeds_fetched(chat)  # a fetch of its feeds under way (a new topic) ends first
-    made = await prepare_digest(engine, chat)
-    if made is not None:
-        await send_page(context.bot, engine, made.digest, 1, made)
+    made = await next_digest(engine, chat)
+    if isinstance(made, NothingNew):
+        await reply(update, context, render_nothing_new(made), _show_again(made))
         return
-    latest = await engine.db.latest_digest(chat.chat_id)
-    markup = None
-    if latest is not None:
-        again = t(chat.lang, "reading.show_latest", number=latest.number)
-        button = InlineKeyboardButton(again, callback_data=page_data(latest.number, 1))
-        markup = InlineKeyboardMarkup([[button]])
-    await reply(update, context, render_empty(chat.lang, await engine.db.latest_day()), markup)
+    async with page_to_send(engine, made.digest, 1, made) as view:
+        if view is not None:
+            await send_page(context.bot, engine, view)
+
+
+def _show_again(nothing: NothingNew) -> InlineKeyboardMarkup | None:
+    """The button that sends the latest digest again, when there is one."""
+    if not nothing.latest_number:
+        return None
+    again = t(nothing.lang, "reading.show_latest", number=nothing.latest_number)
+    button = InlineKeyboardButton(again, callback_data=page_data(nothing.latest_number, 1))
+    return InlineKeyboardMarkup([[button]])
 
 
 async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,14 +72,11 @@ async def paper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await get_or_create_chat(update, context)
     argument = typed_reference(update, context)
     number = reference_number(argument)
-    if number is not None:
-        await _expand_number(update, context, chat, number)
-        return
-    paper_id = reference_id(argument)
-    if paper_id is None:
+    reference = number if number is not None else reference_id(argument)
+    if reference is None:
         await reply(update, context, t(chat.lang, "reading.paper_usage"))
         return
-    await _expand_id(update, context, chat, paper_id)
+    await _expand(update, context, chat, reference)
 
 
 async def paper_by_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,7 +86,7 @@ async def paper_by_number(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     typed = fold_full_width(strip_invisible(message.text or "")) if message else ""
     number = reference_number(typed)
     if number is not None:
-        await _expand_number(update, context, chat, number)
+        await _expand(update, context, chat, number)
 
 
 async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -100,12 +96,12 @@ async def expand_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if button is None:
         return
     chat = await get_or_create_chat(update, context)
-    digest = await engine_of(context).db.get_digest(chat.chat_id, button.digest)
-    if digest is None or not 1 <= button.number <= len(digest.paper_ids):
+    view = await entry_view(engine_of(context), chat, button.digest, button.number)
+    if view is None:
         await expired_button(update, context)
         return
     await _answer(update)
-    await _expand(update, context, chat, digest, button.number)
+    await _send_paper(update, context, chat, view)
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -119,7 +115,9 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await expired_button(update, context)  # a digest pruned, or a page it never had
         return
     await _answer(update)
-    await send_page(context.bot, engine, digest, button.page)
+    async with page_to_send(engine, digest, button.page) as view:
+        if view is not None:
+            await send_page(context.bot, engine, view)
 
 
 async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -139,46 +137,22 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_document(context.bot, engine, chat.chat_id, document, name, caption, thread)
 
 
-async def _expand_number(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, number: int
-) -> None:
-    found = await listed_id(update, context, chat, number)  # a digest's, or /saved's while shown
-    if isinstance(found, Refusal):
-        await reply(update, context, found.text(chat.lang))
-        return
-    await _expand_id(update, context, chat, found, number)
-
-
 async def _expand(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    chat: Chat,
-    digest: Digest,
-    number: int,  # within the digest
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, reference: int | str
 ) -> None:
-    engine = engine_of(context)
-    entries = await digest_entries(engine, digest.with_changes(lang=chat.lang), [number])
-    shown = entries[0].paper
-    markup = paper_keyboard(shown.id, await paper_marks(engine, chat, shown.id))
-    await _send_parts(context, engine, chat, render_paper(entries[0], chat.lang), markup, update)
-
-
-async def _expand_id(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    chat: Chat,
-    paper_id: str,
-    number: int = 0,  # its number in what the chat was shown; 0: asked for by id
-) -> None:
-    engine = engine_of(context)
-    found = await engine.db.get_paper(paper_id) or await look_up(engine, paper_id)
-    if isinstance(found, str):
-        await reply(update, context, t(chat.lang, found, id=paper_id))
+    """Expand a number in what the chat was shown, or an arXiv id; else say what is valid."""
+    view = await paper_view(engine_of(context), chat, reference, replied_message_id(update))
+    if isinstance(view, Refusal):
+        await reply(update, context, view.text(chat.lang))
         return
-    summaries = await engine.summaries.summaries([found], chat.lang)
-    entry = Entry(number, found, summaries[found.key])
-    markup = paper_keyboard(found.id, await paper_marks(engine, chat, found.id))
-    await _send_parts(context, engine, chat, render_paper(entry, chat.lang), markup, update)
+    await _send_paper(update, context, chat, view)
+
+
+async def _send_paper(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, view: PaperView
+) -> None:
+    markup = paper_keyboard(view.entry.paper.id, view.marks)
+    await _send_parts(context, engine_of(context), chat, render_paper_view(view), markup, update)
 
 
 async def _send_parts(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import lanes
-from bot.digest import bibtex_document, bibtex_entry, render_saved_page, saved_pages, shorten
+from bot.digest import SavedView, bibtex_document, bibtex_entry, render_saved_view, shorten
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
@@ -27,9 +27,10 @@ from bot.telegram import (
     send_html,
     unsave_data,
 )
+from bot.views import Refusal, look_up, saved_view
 from handlers.chats import chat_id_of, get_or_create_chat, is_channel, thread_of
 from handlers.context import Context, engine_of
-from handlers.refs import Refusal, look_up, paper_for, paper_id_for, typed_reference, was_shown
+from handlers.refs import paper_for, paper_id_for, typed_reference, was_shown
 from handlers.replies import reply
 from handlers.rights import expired_button, may_change, pressed, refuse_change
 from handlers.texts import esc
@@ -82,13 +83,11 @@ async def unsave(update: Update, context: Context) -> None:
 async def saved(update: Update, context: Context) -> None:
     """Show the reading list, newest first, numbered; bare numbers now expand from it."""
     chat = await get_or_create_chat(update, context)
-    db = engine_of(context).db
-    paper_ids = await db.saved_paper_ids(chat.chat_id)
-    if not paper_ids:
+    view = await saved_view(engine_of(context), chat)
+    if view is None:
         await reply(update, context, t(chat.lang, "saved.empty_html"))
         return
-    await db.put_saved_view(chat.chat_id, paper_ids)
-    await _send_saved_page(update, context, chat, paper_ids, 1)
+    await _send_saved_page(update, context, view)
 
 
 async def saved_page_button(update: Update, context: Context) -> None:
@@ -96,44 +95,36 @@ async def saved_page_button(update: Update, context: Context) -> None:
     button = await pressed(update, context, SavedPageButton)
     if button is None:
         return
-    chat, db = await get_or_create_chat(update, context), engine_of(context).db
-    paper_ids = await db.saved_view(chat.chat_id) or await db.saved_paper_ids(chat.chat_id)
-    if not 1 <= button.page <= len(saved_pages(len(paper_ids), chat.limit)) or not paper_ids:
+    chat = await get_or_create_chat(update, context)
+    view = await saved_view(engine_of(context), chat, button.page, from_last_view=True)
+    if view is None:
         await expired_button(update, context)
         return
     assert update.callback_query is not None, "registered for callback queries"
     await update.callback_query.answer()
-    await db.put_saved_view(chat.chat_id, paper_ids)
-    await _send_saved_page(update, context, chat, paper_ids, button.page)
+    await _send_saved_page(update, context, view)
 
 
-async def _send_saved_page(
-    update: Update, context: Context, chat: Chat, paper_ids: list[str], page: int
-) -> None:
+async def _send_saved_page(update: Update, context: Context, view: SavedView) -> None:
     """One page of the list in messages, a remove button per entry under the message it is in
     and "More" under the last message when a page follows."""
-    engine = engine_of(context)
-    # A saved paper is never pruned; its id alone stands in should one be missing anyway.
-    stored = await engine.db.get_papers(paper_ids)
-    papers = [stored.get(i) or Paper(i, 1, i, "") for i in paper_ids]
-    parts = render_saved_page(papers, page, chat.limit, chat.lang)
-    more = page < len(saved_pages(len(papers), chat.limit))
+    engine, chat_id = engine_of(context), chat_id_of(update)
+    parts = render_saved_view(view)
     for index, part in enumerate(parts):
         if index:
             await asyncio.sleep(engine.settings.chat_interval)
         last = index == len(parts) - 1
-        markup = _saved_keyboard(
-            chat.lang, papers, list(part.numbers), page + 1 if last and more else None
-        )
+        next_page = view.next_page if last else None
+        markup = _saved_keyboard(view.lang, view.papers, list(part.numbers), next_page)
         sent = await send_html(
-            context.bot, engine, chat.chat_id, part.text, markup, thread_id=thread_of(update)
+            context.bot, engine, chat_id, part.text, markup, thread_id=thread_of(update)
         )
         if sent is None:
             return
 
 
 def _saved_keyboard(
-    lang: str, papers: list[Paper], numbers: list[int], next_page: int | None
+    lang: str, papers: Sequence[Paper], numbers: list[int], next_page: int | None
 ) -> InlineKeyboardMarkup | None:
     buttons = [
         InlineKeyboardButton(

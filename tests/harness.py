@@ -15,6 +15,8 @@ from bot.app import build_application
 from bot.config import load_settings
 from bot.engine import Engine
 from bot.scheduler import Scheduler
+from bot.telegram import send_page
+from bot.views import page_to_send
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer, start_feed_server
 from tests.fakes.llm_server import FakeLLM
@@ -133,6 +135,13 @@ class Harness:
             return run()
 
         scheduler.fetch = counted  # type: ignore[method-assign]
+
+    async def send_page(self, digest: Any, page: int = 1) -> None:
+        """Send a page of a stored digest as the scheduler and /digest do: its view asked of the
+        engine once (claimed, for page 1 of an undelivered digest), then sent and recorded."""
+        async with page_to_send(self.engine, digest, page) as view:
+            if view is not None:
+                await send_page(self.app.bot, self.engine, view)
 
     async def settled(self, timeout: float = 15.0) -> None:
         """Wait until the start-up fetch and every fetch asked for since (a new topic's, a

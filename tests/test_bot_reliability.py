@@ -9,7 +9,6 @@ import pytest
 
 from bot.pipeline import make_digest
 from bot.store import Store
-from bot.telegram.deliver import send_page
 from tests.harness import Harness
 
 MORNING = datetime(2024, 11, 29, 8, 31, tzinfo=UTC)  # 08:31 UTC the day after the announcement
@@ -150,10 +149,8 @@ async def test_two_senders_of_one_digest_send_each_message_once(h):
     assert fresh is not None
     before = len(h.api.messages_to(9))
     # a /digest and the scheduler's resume reach the same undelivered digest at once
-    await asyncio.gather(
-        send_page(h.app.bot, h.engine, fresh, 1), send_page(h.app.bot, h.engine, fresh, 1)
-    )
-    await send_page(h.app.bot, h.engine, fresh, 1)  # a stale copy, after it was delivered
+    await asyncio.gather(h.send_page(fresh), h.send_page(fresh))
+    await h.send_page(fresh)  # a stale copy, after it was delivered
     sent = h.api.messages_to(9)[before:]
     assert len(sent) == digest_of(h, 9).parts_sent
     assert len({m["text"] for m in sent}) == len(sent)

@@ -94,14 +94,14 @@ async def test_a_subscriber_is_answered_while_128_deliveries_hold_the_worker_thr
         store.put_chat(Chat(reader, topics=("cs.AI", "hep-th"), time="23:00", lang="de",
                             last_slot=FEED_DAY.isoformat()))  # fmt: skip
     release, held = threading.Event(), []
-    render = bot.telegram.deliver.render_digest_parts
+    render = bot.telegram.deliver.render_page
 
     def stuck_render(*args, **kwargs):  # a delivery's CPU work, held until the test lets go
         held.append(threading.current_thread().name)
         release.wait(30)
         return render(*args, **kwargs)
 
-    monkeypatch.setattr(bot.telegram.deliver, "render_digest_parts", stuck_render)
+    monkeypatch.setattr(bot.telegram.deliver, "render_page", stuck_render)
     await h.start()
     try:
         h.clock.set(datetime(2024, 11, 29, 8, 31, tzinfo=UTC))  # 128 digests fall due

@@ -9,7 +9,6 @@ from collections import Counter
 import bot.pipeline
 from bot.llm.summaries import offline_summary
 from bot.models import Chat, Digest, Paper
-from bot.telegram.deliver import send_page
 from tests.harness import FEED_DAY, Harness
 from tests.test_broadcast import MORNING, all_delivered, due_chat, seed
 
@@ -90,7 +89,7 @@ async def test_buttons_match_the_entries_of_every_part_of_a_300_paper_digest(har
         limit=300,
     )
     h.engine.store.put_digest(digest)
-    await send_page(h.app.bot, h.engine, digest, 1)
+    await h.send_page(digest)
 
     messages = h.api.messages_to(7100)
     assert len(messages) > 3  # a page of 300 entries takes several messages

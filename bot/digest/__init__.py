@@ -44,8 +44,32 @@ from bot.digest.topics import (
     parse_topics,
     topic_matches,
 )
+from bot.digest.views import (
+    NothingNew,
+    PageView,
+    PaperMarks,
+    PaperView,
+    SavedView,
+    page_count,
+    page_numbers,
+    render_nothing_new,
+    render_page,
+    render_paper_view,
+    render_saved_view,
+)
 
 __all__ = [
+    "NothingNew",
+    "PageView",
+    "PaperMarks",
+    "PaperView",
+    "SavedView",
+    "page_count",
+    "page_numbers",
+    "render_nothing_new",
+    "render_page",
+    "render_paper_view",
+    "render_saved_view",
     "DAILY",
     "DigestHeader",
     "DigestPart",

@@ -22,8 +22,8 @@ from bot.telegram.buttons import (
     topic_token,
     unsave_data,
 )
-from bot.telegram.deliver import page_count, send_page
-from bot.telegram.keyboards import BUTTONS_PER_ROW, PaperMarks, paper_keyboard, save_label
+from bot.telegram.deliver import send_page
+from bot.telegram.keyboards import BUTTONS_PER_ROW, paper_keyboard, save_label
 from bot.telegram.menu import command_menus
 from bot.telegram.ratelimit import FloodLimiter, bulk_sends
 from bot.telegram.send import fit_message, mark_inactive, move_chat, send_document, send_html
@@ -35,7 +35,6 @@ __all__ = [
     "FloodLimiter",
     "PageButton",
     "PaperButton",
-    "PaperMarks",
     "PerChatUpdateProcessor",
     "RemoveButton",
     "SaveButton",
@@ -48,7 +47,6 @@ __all__ = [
     "fit_message",
     "mark_inactive",
     "move_chat",
-    "page_count",
     "page_data",
     "paper_keyboard",
     "parse_button",

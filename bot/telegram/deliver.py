@@ -1,70 +1,45 @@
-"""Delivering digests to Telegram: pages with number buttons, resumable, each message recorded
-the moment Telegram accepts it."""
+"""Delivering a page of a digest: its rendered messages sent with their number buttons, each
+recorded the moment Telegram accepts it, resuming after the messages a crash left sent."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 
 from telegram import Bot
 
 from bot import lanes
-from bot.digest import DigestHeader, DigestPart, page_slices, render_digest_parts
+from bot.digest import PageView, render_page
 from bot.engine import Engine
 from bot.models import Digest
-from bot.pipeline import MadeDigest, digest_entries
 from bot.telegram.keyboards import digest_keyboard
 from bot.telegram.send import send_html
 
 log = logging.getLogger(__name__)
 
 
-def page_count(digest: Digest) -> int:
-    return max(len(page_slices(len(digest.paper_ids), digest.limit)), 1)
+async def send_page(bot: Bot, engine: Engine, view: PageView) -> Digest:
+    """Send the page a view holds (rendered in a worker thread); the digest as recorded.
 
-
-async def send_page(
-    bot: Bot, engine: Engine, digest: Digest, page: int, made: MadeDigest | None = None
-) -> Digest:
-    """Send one page of a stored digest; page 1 resumes after the parts a crash left sent.
-
-    An undelivered first page has one sender at a time (a /digest and the scheduler's resume
-    may both reach it), and it starts from what the store says was sent, not from a stale copy.
-    `made` is the digest as just made: its entries are not looked up again.
+    Page 1 of a digest not delivered yet is its delivery: it starts after the messages sent
+    before, and each message sent is on disk before the next goes (engine.db.record_sent).
     """
-    if page != 1 or digest.done:
-        return await _send_page(bot, engine, digest, page, made)
-    key = (digest.chat_id, digest.number)
-    current = await engine.db.get_digest(*key) or digest
-    if key in engine.delivering or current.done:
-        return current
-    engine.delivering.add(key)
-    try:
-        return await _send_page(bot, engine, current, page, made)
-    finally:
-        engine.delivering.discard(key)
-
-
-async def _send_page(
-    bot: Bot, engine: Engine, digest: Digest, page: int, made: MadeDigest | None
-) -> Digest:
-    parts = await _page_parts(engine, digest, page, made)
-    pages = page_count(digest)
-    resume = page == 1 and not digest.done
-    first = digest.parts_sent if resume else 0
+    parts = await lanes.in_thread(render_page, view)
+    digest, resume, first = view.digest, view.resuming, view.sent_before
+    thread = view.thread_id
     for index in range(first, len(parts)):
         last = index == len(parts) - 1
-        next_page = page + 1 if last and page < pages else None
-        markup = digest_keyboard(digest, list(parts[index].numbers), next_page)
+        markup = digest_keyboard(
+            digest, list(parts[index].numbers), view.next_page if last else None
+        )
         if index > first:
             await asyncio.sleep(engine.settings.chat_interval)
-        chat = await engine.db.get_chat(digest.chat_id)
-        thread = chat.thread_id if chat and chat.thread_id else None  # its forum topic
-        text = parts[index].text
-        message = await send_html(bot, engine, digest.chat_id, text, markup, None, thread)
+        message = await send_html(
+            bot, engine, digest.chat_id, parts[index].text, markup, None, thread
+        )
         if message is None:
             return digest
+        thread = thread if message.is_topic_message else None  # gone to General: stays there
         digest = digest.with_changes(
             chat_id=message.chat_id,  # the supergroup's id, if the group migrated meanwhile
             message_ids=digest.message_ids + (message.message_id,),
@@ -75,20 +50,5 @@ async def _send_page(
         await engine.db.record_sent(digest)  # on disk before anything else is sent
     if resume and not digest.done:  # nothing was left to send
         digest = digest.with_changes(done=True)
-        await engine.db.put_digest(digest)
+        await engine.db.record_sent(digest)
     return digest
-
-
-async def _page_parts(
-    engine: Engine, digest: Digest, page: int, made: MadeDigest | None
-) -> list[DigestPart]:
-    """The messages of one page, each with its entry numbers, rendered in a worker thread."""
-    slices = page_slices(len(digest.paper_ids), digest.limit)
-    numbers = [index + 1 for index in slices[page - 1]]
-    if made is not None and made.holds(digest):
-        entries = made.entries(numbers)
-    else:
-        entries = await digest_entries(engine, digest, numbers)
-    header = DigestHeader(digest.announced, digest.topics, len(digest.paper_ids), page, len(slices))
-    header = replace(header, interests_tip=digest.interests_tip and page == 1)
-    return await lanes.in_thread(render_digest_parts, header, entries, digest.lang)

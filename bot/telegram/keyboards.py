@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.digest import PaperMarks
 from bot.i18n import t
 from bot.models import Digest
 from bot.telegram.buttons import page_data, paper_data, save_data, vote_data
@@ -28,18 +27,9 @@ def digest_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-@dataclass(frozen=True)
-class PaperMarks:
-    """What the buttons under an expanded paper show: vote counts (groups) and the ⭐ state."""
-
-    up: int = 0
-    down: int = 0
-    saved: bool = False
-    show_counts: bool = False  # in groups each button shows how many members pressed it
-
-
-def paper_keyboard(paper_id: str, marks: PaperMarks = PaperMarks()) -> InlineKeyboardMarkup:
+def paper_keyboard(paper_id: str, marks: PaperMarks | None = None) -> InlineKeyboardMarkup:
     """👍 / 👎 / ⭐ under an expanded paper (the last message of it)."""
+    marks = marks or PaperMarks()
 
     def label(symbol: str, count: int) -> str:
         return f"{symbol} {count}" if marks.show_counts and count else symbol
