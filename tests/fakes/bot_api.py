@@ -31,6 +31,10 @@ CALLBACK_DATA_LIMIT = 64
 DEFAULT_GROUP_USER_ID = 10_001
 FLOOD_COUNTED = frozenset({"sendmessage", "senddocument"})  # methods a flood limit counts
 LOOPBACK = "127.0.0.1,localhost"
+# Seconds a test waits for the bot before calling it broken. A passing test never waits it out
+# (every wait returns once its condition holds), so it is generous: on a loaded machine (2
+# cores, six workers and busy neighbours) a digest of the 1,504-paper feed took over 15 s.
+PATIENCE = 60.0
 THREAD_NOT_FOUND = "message thread not found"
 TOPIC_CLOSED = "TOPIC_CLOSED"
 NOT_MODIFIED = (
@@ -1034,7 +1038,7 @@ class FakeBotApi:
         with self._cond:
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = PATIENCE) -> T:
         """Poll `predicate` without blocking the event loop; return its first truthy result."""
         deadline = time.monotonic() + timeout
         while True:
@@ -1046,7 +1050,12 @@ class FakeBotApi:
             await asyncio.sleep(0.01)
 
     async def wait_for_messages(
-        self, chat_id: int, count: int = 1, timeout: float = 10.0, *, include_edits: bool = False
+        self,
+        chat_id: int,
+        count: int = 1,
+        timeout: float = PATIENCE,
+        *,
+        include_edits: bool = False,
     ) -> list[JSONDict]:
         """Wait until at least `count` messages went to `chat_id`; return all of them."""
 
