@@ -15,7 +15,8 @@ from bot.config import load_settings
 from bot.engine import Engine
 from bot.shell.app import build_application
 from bot.shell.scheduler import Scheduler
-from tests.fakes.bot_api import PATIENCE, FakeBotApi
+from tests.fakes import PATIENCE
+from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer, start_feed_server
 from tests.fakes.llm_server import FakeLLM
 

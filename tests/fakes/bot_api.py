@@ -19,6 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.fakes import PATIENCE
+
 if TYPE_CHECKING:
     from telegram.ext import Application
 
@@ -31,10 +33,6 @@ CALLBACK_DATA_LIMIT = 64
 DEFAULT_GROUP_USER_ID = 10_001
 FLOOD_COUNTED = frozenset({"sendmessage", "senddocument"})  # methods a flood limit counts
 LOOPBACK = "127.0.0.1,localhost"
-# Seconds a test waits for the bot before calling it broken. A passing test never waits it out
-# (every wait returns once its condition holds), so it is generous: on a loaded machine (2
-# cores, six workers and busy neighbours) a digest of the 1,504-paper feed took over 15 s.
-PATIENCE = 60.0
 THREAD_NOT_FOUND = "message thread not found"
 TOPIC_CLOSED = "TOPIC_CLOSED"
 NOT_MODIFIED = (
