@@ -17,6 +17,7 @@ from bot.engine import Engine
 from bot.scheduler import Scheduler
 from bot.telegram import send_page
 from bot.views import page_to_send
+from tests.fakes import PATIENCE
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer, start_feed_server
 from tests.fakes.llm_server import FakeLLM
@@ -143,7 +144,7 @@ class Harness:
             if view is not None:
                 await send_page(self.app.bot, self.engine, view)
 
-    async def settled(self, timeout: float = 15.0) -> None:
+    async def settled(self, timeout: float = PATIENCE) -> None:
         """Wait until the start-up fetch and every fetch asked for since (a new topic's, a
         scheduled one) have finished, with the deliveries that followed them."""
         async with asyncio.timeout(timeout):
@@ -171,7 +172,7 @@ class Harness:
         if expect == 0:
             await asyncio.sleep(0.3)
             return self.api.messages_to(chat_id)[before:]
-        await self.api.wait_for_messages(chat_id, before + (expect or 1), timeout=15)
+        await self.api.wait_for_messages(chat_id, before + (expect or 1))
         if expect is None:
             await self.idle()
         return self.api.messages_to(chat_id)[before:]
@@ -184,7 +185,7 @@ class Harness:
             or processor.current_concurrent_updates
         )
 
-    async def idle(self, timeout: float = 15.0) -> None:
+    async def idle(self, timeout: float = PATIENCE) -> None:
         """Wait until the bot has handled every update sent so far (checked twice, apart)."""
         async with asyncio.timeout(timeout):
             calm = 0
@@ -192,7 +193,7 @@ class Harness:
                 calm = 0 if self._busy() else calm + 1
                 await asyncio.sleep(0.05)
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    async def wait_until(self, condition: Callable[[], bool], timeout: float = PATIENCE) -> None:
         async with asyncio.timeout(timeout):
             while not condition():
                 await asyncio.sleep(0.02)

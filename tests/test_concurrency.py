@@ -44,7 +44,7 @@ async def test_another_chat_is_answered_while_a_digest_waits_on_a_hanging_llm(ll
     assert h.llm.held > 0, "A's LLM call was still pending when B was answered"
     assert len(h.api.messages_to(A)) == sent_to_a, "A's digest had not come yet"
     h.llm.release()
-    digest = (await h.api.wait_for_messages(A, sent_to_a + 1, timeout=15))[sent_to_a]
+    digest = (await h.api.wait_for_messages(A, sent_to_a + 1))[sent_to_a]
     assert "[1]" in digest["plain_text"]
     assert position(h, help_reply) < position(h, list_reply) < position(h, digest)
 

@@ -22,6 +22,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from tests.fakes import PATIENCE
+
 if TYPE_CHECKING:
     from telegram.ext import Application
 
@@ -1057,7 +1059,7 @@ class FakeBotApi:
         with self._cond:
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
 
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    async def wait_for(self, predicate: Callable[[], T], timeout: float = PATIENCE) -> T:
         """Poll `predicate` without blocking the event loop; return its first truthy result."""
         deadline = time.monotonic() + timeout
         while True:
@@ -1069,7 +1071,12 @@ class FakeBotApi:
             await asyncio.sleep(0.01)
 
     async def wait_for_messages(
-        self, chat_id: int, count: int = 1, timeout: float = 10.0, *, include_edits: bool = False
+        self,
+        chat_id: int,
+        count: int = 1,
+        timeout: float = PATIENCE,
+        *,
+        include_edits: bool = False,
     ) -> list[JSONDict]:
         """Wait until at least `count` messages went to `chat_id`; return all of them."""
 

@@ -178,10 +178,10 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
 
         def _send_held(self, hold: Hold, body: bytes) -> None:
+            hold.requests += 1  # counted on arrival: the client may give up before any write
             try:
                 self.wfile.write(body[: len(body) // 2])
                 self.wfile.flush()
-                hold.requests += 1
                 hold.started.set()
                 hold.release.wait(timeout=30)
                 self.wfile.write(body[len(body) // 2 :])
