@@ -9,8 +9,8 @@ from collections import Counter
 import bot.pipeline
 from bot.llm.summaries import offline_summary
 from bot.models import Chat, Digest, Paper
+from tests.e2e.test_broadcast import MORNING, all_delivered, due_chat, seed
 from tests.harness import FEED_DAY, Harness
-from tests.test_broadcast import MORNING, all_delivered, due_chat, seed
 
 ENTRY_LINE = re.compile(r"^\[(\d+)\]", re.M)
 

@@ -10,7 +10,7 @@ from bot.digest.markdown import render_markdown, render_text
 from bot.digest.render import DigestHeader, Entry
 from bot.models import Paper, Summary
 
-SEED = Path(__file__).parent / "fixtures" / "seed-digest.md"
+SEED = Path(__file__).parents[1] / "fixtures" / "seed-digest.md"
 ROW = re.compile(r"^\| \[\^(\d+)\] \| \[(.+)\]\((\S+)\) \| (.*) \|$")
 HEADER = DigestHeader("2024-11-28", ("cs.AI", '"weather forecast"'), 21)
 

@@ -21,7 +21,7 @@ AFTERNOON = datetime(2025, 8, 20, 9, 0, tzinfo=UTC)
 MORNING = datetime(2025, 8, 21, 0, 31, tzinfo=UTC)
 CS_AI = "atom-cs.AI-2025-08-20-TRUNCATED-AT-SOURCE.xml"
 KEYWORDS = "rss2-quant-ph-2025-04-28.xml"  # the keyword scope, made small for speed
-API_ANSWER = Path(__file__).parent / "fixtures" / "constructed" / "api-id_list-2402.01295.xml"
+API_ANSWER = Path(__file__).parents[1] / "fixtures" / "constructed" / "api-id_list-2402.01295.xml"
 
 STEPS = [
     "start",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from tests.fakes.llm_server import FakeLLM
 
 
-ARXIV = Path(__file__).parent / "fixtures" / "arxiv"
+ARXIV = Path(__file__).parents[1] / "fixtures" / "arxiv"
 DAY = 1732780800.0  # 2024-11-28 08:00 UTC
 IMMP = Paper(
     id="2310.17072", version=1, title="Isometric Motion Manifold Primitives",

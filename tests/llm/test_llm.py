@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tests.fakes.llm_server import FakeLLM
 
 
-SEED = (Path(__file__).parent / "fixtures" / "seed-digest.md").read_text(encoding="utf-8")
+SEED = (Path(__file__).parents[1] / "fixtures" / "seed-digest.md").read_text(encoding="utf-8")
 PREFIX = re.compile(r"^arXiv:\S+\s+(Announce Type|公告类型)：?:?\s*\S+\s+(Abstract|抽象)[:：]\s*")
 KEY = "sk-test-0123456789abcdef"
 NOW = 1732780800.0  # the clock the client reads for Retry-After dates

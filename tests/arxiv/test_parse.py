@@ -12,7 +12,7 @@ from bot.arxiv.parse import Feed, parse_api, parse_feed
 from bot.errors import FeedError
 from bot.models import Paper
 
-ARXIV = Path(__file__).parent / "fixtures" / "arxiv"
+ARXIV = Path(__file__).parents[1] / "fixtures" / "arxiv"
 
 ALL_ARCHIVES = "rss2-all-archives-2024-11-28.xml"
 QUANT_PH = "rss2-quant-ph-2025-04-28.xml"

@@ -20,7 +20,7 @@ from bot.ranking.rank import (
     vote_model,
 )
 
-FEED = Path(__file__).parent / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
+FEED = Path(__file__).parents[1] / "fixtures" / "arxiv" / "rss2-all-archives-2024-11-28.xml"
 
 TOPICS = {
     "qec": ("Decoding surface codes", "We study quantum error correction with surface codes and a new decoder for logical qubits."),

@@ -13,7 +13,7 @@ from bot.arxiv.parse import parse_api, parse_feed
 from bot.digest.bibtex import bibtex_document, bibtex_entry, bibtex_key
 from bot.models import Paper
 
-FIXTURES = Path(__file__).parent / "fixtures" / "arxiv"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "arxiv"
 API_FIXTURE = "api-query-id_list-0808.05394_1707.08567-2026-04-12.xml"
 RSS_FIXTURE = "rss2-all-archives-2024-11-28.xml"
 MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()

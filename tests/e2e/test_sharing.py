@@ -13,14 +13,14 @@ import pytest
 from bot.i18n import t
 from bot.models import Paper
 from tests.conftest import ARXIV
+from tests.digest.test_bibtex import check_entry, fields_of, parse_one
 from tests.handlers import buttons, press, shown, stored
 from tests.harness import Harness
-from tests.test_bibtex import check_entry, fields_of, parse_one
 
 QUANT = ARXIV / "rss2-quant-ph-2025-04-28.xml"  # 40 new + 10 cross-lists, Monday 2025-04-28
 DAY = datetime(2025, 4, 28, 12, 0, tzinfo=UTC)
 NEXT_MORNING = datetime(2025, 4, 29, 8, 1, tzinfo=UTC)  # after the default 08:00 (UTC)
-API_ANSWER = Path(__file__).parent / "fixtures" / "constructed" / "api-id_list-2402.01295.xml"
+API_ANSWER = Path(__file__).parents[1] / "fixtures" / "constructed" / "api-id_list-2402.01295.xml"
 CHAT = 616
 GROUP = -100777  # a supergroup
 GROUP_ADMIN, MEMBER = 42, 43
