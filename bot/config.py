@@ -18,6 +18,10 @@ from bot.errors import ConfigError
 DEFAULT_FILE = resources.files("bot.defaults").joinpath("default.toml")  # config/default.toml
 
 # environment variable -> (section, key)
+# llm.abstracts: which abstracts are translated when papers are fetched (the others when a
+# reader first expands them)
+ABSTRACT_MODES = ("all", "first_page", "on_expand")
+
 ENVIRONMENT = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
     "ARXIV_DIGEST_ADMINS": ("telegram", "admins"),
@@ -73,6 +77,7 @@ class Settings:
     llm_price_in: float = 0.0
     llm_price_out: float = 0.0
     llm_currency: str = "USD"
+    llm_abstracts: str = "first_page"  # one of ABSTRACT_MODES
     data_dir: Path = Path("./data")
     default_time: str = "08:00"
     default_timezone: str = "UTC"
@@ -185,6 +190,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         llm_price_in=read.number("llm", "price_in", minimum=0),
         llm_price_out=read.number("llm", "price_out", minimum=0),
         llm_currency=read.text("llm", "currency"),
+        llm_abstracts=read.choice("llm", "abstracts", ABSTRACT_MODES),
         data_dir=Path(read.text("storage", "data_dir") or "./data"),
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),
@@ -271,6 +277,13 @@ class _Reader:
             return tuple(int(str(part).strip()) for part in parts if str(part).strip())
         except (TypeError, ValueError):
             raise ConfigError(f"config: {section}.{key} must be Telegram user ids") from None
+
+    def choice(self, section: str, key: str, options: tuple[str, ...]) -> str:
+        value = self.text(section, key).lower()
+        if value not in options:
+            listed = ", ".join(f'"{option}"' for option in options)
+            raise ConfigError(f"config: {section}.{key} must be one of {listed}, not {value!r}")
+        return value
 
     def delivery_time(self, section: str, key: str) -> str:
         value = self.text(section, key).lower()

@@ -166,6 +166,7 @@ def make_summary_service(
         summarizer,
         concurrency=settings.llm_concurrency,
         daily_budget=settings.llm_daily_budget,
+        abstracts=settings.llm_abstracts,
     )
 
 

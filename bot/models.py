@@ -75,6 +75,12 @@ class Summary:
     tldr: str
     abstract: str
     source: str = "offline"  # "llm" or "offline"; offline ones are retried on a later run
+    brief: bool = False  # title and TL;DR only: the abstract is translated when first asked for
+
+    @property
+    def needs_abstract(self) -> bool:
+        """Whether the abstract is still to be translated (made briefly by the LLM)."""
+        return self.brief and self.source == "llm"
 
     @property
     def is_fallback(self) -> bool:

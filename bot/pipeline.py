@@ -151,17 +151,24 @@ class Candidates:
 
 async def summarize_pending(engine: Engine, chats: Iterable[Chat]) -> int:
     """Summarize, once per language, every paper some chat is due to receive, best ranked
-    first: a daily LLM budget that runs out leaves the least relevant with the offline TL;DR."""
+    first: a daily LLM budget that runs out leaves the least relevant with the offline TL;DR.
+    Papers on some chat's first page get their whole abstract too (`llm.abstracts`)."""
     pending = await engine.store.run(_pending_by_chat, engine.store, list(chats))
     by_language: dict[str, dict[str, tuple[int, Paper]]] = {}
+    first_pages: dict[str, set[str]] = {}
     for chat, papers in pending:
         queue = by_language.setdefault(chat.lang, {})
+        first_page = first_pages.setdefault(chat.lang, set())
         for position, paper in enumerate((await engine.ranking.order(chat, papers)).papers):
             if paper.key not in queue or position < queue[paper.key][0]:
                 queue[paper.key] = (position, paper)  # its best place in any chat's digest
+            if position < chat.limit:
+                first_page.add(paper.key)
     for lang, queue in by_language.items():
         papers = [paper for _, paper in sorted(queue.values(), key=lambda item: item[0])]
-        await engine.summaries.summaries(papers, lang, retry_fallbacks=True)
+        await engine.summaries.summaries(
+            papers, lang, retry_fallbacks=True, whole=first_pages[lang]
+        )
     return sum(len(queue) for queue in by_language.values())
 
 
@@ -248,7 +255,9 @@ async def _make_digest(
         return None
     ordered = await engine.ranking.order(chat, selected)  # the chat's ranking, if it has one
     papers = ordered.papers
-    summaries = await engine.summaries.summaries(papers, chat.lang)  # rank order: spend follows
+    first_page = {paper.key for paper in papers[: chat.limit]}
+    # rank order: spend follows
+    summaries = await engine.summaries.summaries(papers, chat.lang, whole=first_page)
     tip = not ordered.has_signal and len(papers) > chat.limit and not chat.interests_tip_shown
     digest = Digest(
         chat_id=chat.chat_id,

@@ -50,7 +50,12 @@ async def preview(engine: Engine, request: PreviewRequest) -> str:
         papers = _every_paper(papers, request.replacements)
     if request.limit:
         papers = papers[: request.limit]
-    summaries = await engine.summaries.summaries(papers, request.lang, retry_fallbacks=True)
+    if request.format == "markdown":  # the only format that shows whole abstracts
+        summaries, _ = await engine.summaries.with_abstracts(
+            papers, request.lang, retry_fallbacks=True
+        )
+    else:
+        summaries = await engine.summaries.summaries(papers, request.lang, retry_fallbacks=True)
     entries = [Entry(n, paper, summaries[paper.key]) for n, paper in enumerate(papers, 1)]
     announced = max((paper.announced for paper in papers), default="")
     header = DigestHeader(announced=announced, topics=topics, total=len(entries))

@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot import lanes
 from bot.arxiv import parse_api
 from bot.digest import Entry, NothingNew, PageView, PaperMarks, PaperView, SavedView, page_numbers
 from bot.engine import Engine
-from bot.errors import FeedError, FetchError, ResponseTooLargeError
-from bot.i18n import t
+from bot.errors import FeedError, FetchError, ResponseTooLargeError, SummarizeError
+from bot.i18n import is_english, t
+from bot.llm import BudgetExhausted
 from bot.models import Chat, Digest, Paper
 from bot.pipeline import Candidates, MadeDigest, digest_entries, prepare_digest
 from bot.store import Store
@@ -90,6 +91,18 @@ async def _page_view(
     return PageView(digest, page, tuple(entries), thread, sent_before)
 
 
+async def export_entries(engine: Engine, digest: Digest) -> tuple[list[Entry], list[int]]:
+    """Every entry of a digest with its abstract translated (the Markdown export shows them
+    all), and the numbers of those whose translation could not be made now."""
+    entries = await digest_entries(engine, digest, range(1, len(digest.paper_ids) + 1))
+    summaries, failed = await engine.summaries.with_abstracts(
+        [entry.paper for entry in entries], digest.lang
+    )
+    whole = [replace(entry, summary=summaries[entry.paper.key]) for entry in entries]
+    missing = set(failed)
+    return whole, [entry.number for entry in whole if entry.paper.key in missing]
+
+
 # An expanded paper
 
 
@@ -130,8 +143,32 @@ async def _summary(engine: Engine, chat: Chat, paper: Paper) -> Any:
     return (await engine.summaries.summaries([paper], chat.lang))[paper.key]
 
 
+_BLOCKED_NOTES = {
+    "": "paper.abstract_coming",
+    "budget": "paper.abstract_tomorrow",
+    "offline": "paper.abstract_offline",
+}
+
+
 async def _paper_view(engine: Engine, chat: Chat, entry: Entry) -> PaperView:
-    return PaperView(entry, chat.lang, await paper_marks(engine, chat, entry.paper.id))
+    note = ""
+    if entry.summary.needs_abstract and not is_english(chat.lang):
+        note = _BLOCKED_NOTES[engine.summaries.abstract_blocked()]
+    return PaperView(entry, chat.lang, await paper_marks(engine, chat, entry.paper.id), note)
+
+
+async def completed_view(engine: Engine, chat: Chat, view: PaperView) -> PaperView:
+    """`view` once its abstract's translation is made (one LLM call per paper and language,
+    whoever asks), or with a line saying why it is not; the buttons as they are now."""
+    entry = view.entry
+    try:
+        summary = await engine.summaries.abstract(entry.paper, view.lang)
+    except BudgetExhausted:
+        return replace(view, note="paper.abstract_tomorrow")
+    except SummarizeError:
+        return replace(view, note="paper.abstract_failed")
+    marks = await paper_marks(engine, chat, entry.paper.id)
+    return replace(view, entry=replace(entry, summary=summary), marks=marks, note="")
 
 
 async def paper_marks(engine: Engine, chat: Chat, paper_id: str) -> PaperMarks:

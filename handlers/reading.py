@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.digest import (
@@ -22,17 +22,25 @@ from bot.digest import (
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat
-from bot.pipeline import digest_entries
 from bot.telegram import (
     PageButton,
     PaperButton,
+    edit_parts,
     page_data,
     paper_keyboard,
     send_document,
     send_html,
     send_page,
 )
-from bot.views import Refusal, entry_view, next_digest, page_to_send, paper_view
+from bot.views import (
+    Refusal,
+    completed_view,
+    entry_view,
+    export_entries,
+    next_digest,
+    page_to_send,
+    paper_view,
+)
 from handlers.chats import get_or_create_chat, replied_message_id, thread_of
 from handlers.context import engine_of
 from handlers.refs import reference_id, reference_number, typed_reference
@@ -127,12 +135,17 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if digest is None:
         await reply(update, context, t(chat.lang, "reading.no_digest"))
         return
-    view = digest.with_changes(lang=chat.lang)
-    entries = await digest_entries(engine, view, range(1, len(digest.paper_ids) + 1))
+    entries, untranslated = await export_entries(engine, digest.with_changes(lang=chat.lang))
     header = DigestHeader(digest.announced, digest.topics, len(entries))
     document = render_markdown(entries, chat.lang, header).encode("utf-8")
     name = f"arxiv-digest-{digest.announced or digest.number}.md"
     caption = t(chat.lang, "reading.export_caption", count=len(entries), date=digest.announced)
+    if untranslated:
+        numbers = ", ".join(f"[{n}]" for n in untranslated[:20])
+        numbers += " …" if len(untranslated) > 20 else ""
+        caption += "\n" + t(
+            chat.lang, "reading.export_untranslated", count=len(untranslated), numbers=numbers
+        )
     thread = thread_of(update)
     await send_document(context.bot, engine, chat.chat_id, document, name, caption, thread)
 
@@ -151,8 +164,31 @@ async def _expand(
 async def _send_paper(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, view: PaperView
 ) -> None:
+    """Send the expanded paper at once; when its abstract is being translated, the same
+    messages are edited to the bilingual view when the translation comes (in a task: the
+    reader's next command is not held up by it)."""
     markup = paper_keyboard(view.entry.paper.id, view.marks)
-    await _send_parts(context, engine_of(context), chat, render_paper_view(view), markup, update)
+    engine = engine_of(context)
+    sent = await _send_parts(context, engine, chat, render_paper_view(view), markup, update)
+    if view.awaits_abstract and sent:
+        ids, thread = [message.message_id for message in sent], thread_of(update)
+        context.application.create_task(
+            _bring_up_to_date(context, chat, view, ids, thread), update=update
+        )
+
+
+async def _bring_up_to_date(
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    view: PaperView,
+    message_ids: list[int],
+    thread: int | None,
+) -> None:
+    """Edit an expanded paper's messages to show its translated abstract, or why it is not."""
+    done = await completed_view(engine_of(context), chat, view)
+    markup = paper_keyboard(done.entry.paper.id, done.marks)
+    parts = render_paper_view(done)
+    await edit_parts(context.bot, chat.chat_id, message_ids, parts, markup, thread)
 
 
 async def _send_parts(
@@ -162,10 +198,11 @@ async def _send_parts(
     parts: list[str],
     markup: InlineKeyboardMarkup | None = None,
     update: Update | None = None,
-) -> None:
+) -> list[Message]:
     """Send an expanded paper's messages, in the topic asked from; the buttons go under the
-    last one."""
+    last one. The messages sent (fewer when the chat blocked the bot meanwhile)."""
     thread = thread_of(update) if update is not None else None
+    messages: list[Message] = []
     for index, part in enumerate(parts):
         if index:
             await asyncio.sleep(engine.settings.chat_interval)
@@ -174,7 +211,9 @@ async def _send_parts(
             context.bot, engine, chat.chat_id, part, markup if last else None, thread_id=thread
         )
         if sent is None:
-            return
+            break
+        messages.append(sent)
+    return messages
 
 
 async def _answer(update: Update) -> None:

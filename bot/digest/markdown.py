@@ -52,6 +52,8 @@ def _footnote(entry: Entry, lang: str) -> str:
     if summary.is_fallback and not is_english(lang):
         paragraphs.append(f"*{t(lang, 'paper.untranslated')}*")
     paragraphs += _paragraphs(plain_markup(summary.tldr))
+    if summary.needs_abstract and not is_english(lang):
+        paragraphs.append(f"*{t(lang, 'paper.abstract_failed')}*")
     for _label, text in abstracts(paper, summary, lang):
         paragraphs += _paragraphs(text)
     body = "\n\n".join(INDENT + paragraph for paragraph in paragraphs)

@@ -272,7 +272,8 @@ def abstracts(paper: Paper, summary: Summary, lang: str) -> list[tuple[str, str]
     """(label, text) of the abstracts to show: a translation only when it really is one."""
     original = paper.abstract.strip()
     translated = summary.abstract.strip()
-    if not is_english(lang) and not summary.is_fallback and translated and translated != original:
+    complete = not summary.is_fallback and not summary.needs_abstract
+    if not is_english(lang) and complete and translated and translated != original:
         pairs = [("paper.translated_abstract", translated), ("paper.original_abstract", original)]
     elif is_english(lang):
         pairs = [("paper.abstract", original)]
@@ -290,7 +291,8 @@ def titles(paper: Paper, summary: Summary, lang: str) -> tuple[str, str]:
     return translated, ("" if translated == original else original)
 
 
-def _paper_segments(entry: Entry, lang: str) -> list[Segment]:
+def _paper_segments(entry: Entry, lang: str, note: str = "") -> list[Segment]:
+    """`note`: a catalog key for the line above the original abstract (its translation's state)."""
     paper, summary = entry.paper, entry.summary
     title, original = titles(paper, summary, lang)
     label = f"[{entry.number}] " if entry.number > 0 else ""  # 0: looked up by id, no digest
@@ -307,15 +309,18 @@ def _paper_segments(entry: Entry, lang: str) -> list[Segment]:
     if tldr:
         label = f"<b>{esc(t(lang, 'paper.tldr'))}</b> "
         segments.append(Segment(text=tldr, lead=label, sep="\n\n"))
+    if note and summary.needs_abstract and not is_english(lang):
+        segments.append(Segment(text=t(lang, note), open="<i>", close="</i>", sep="\n\n"))
     for label, text in abstracts(paper, summary, lang):
         lead, quote = f"<b>{esc(label)}</b>\n", "<blockquote expandable>"
         segments.append(Segment(text, lead, quote, "</blockquote>", sep="\n\n"))
     return segments
 
 
-def render_paper(entry: Entry, lang: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """The expanded entry: titles, authors, links, TL;DR and the whole abstracts, in messages."""
-    return pack(_paper_segments(entry, lang), limit)
+def render_paper(entry: Entry, lang: str, limit: int = MESSAGE_LIMIT, note: str = "") -> list[str]:
+    """The expanded entry: titles, authors, links, TL;DR and the whole abstracts, in messages;
+    `note` says where the abstract's translation is when it is not there yet."""
+    return pack(_paper_segments(entry, lang, note), limit)
 
 
 def render_empty(lang: str, announced_last: str) -> str:

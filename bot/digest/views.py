@@ -78,6 +78,12 @@ class PaperView:
     entry: Entry
     lang: str
     marks: PaperMarks = PaperMarks()
+    note: str = ""  # where the abstract's translation is, when it is not there: a catalog key
+
+    @property
+    def awaits_abstract(self) -> bool:
+        """Whether the abstract's translation is being made for this view (edit it when done)."""
+        return self.note == "paper.abstract_coming" and self.entry.summary.needs_abstract
 
 
 def page_count(digest: Digest) -> int:
@@ -95,7 +101,7 @@ def render_page(view: PageView) -> list[DigestPart]:
 
 
 def render_paper_view(view: PaperView) -> list[str]:
-    return render_paper(view.entry, view.lang)
+    return render_paper(view.entry, view.lang, note=view.note)
 
 
 def render_nothing_new(view: NothingNew) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.llm.adapt import ADAPTATIONS_NOTE, Adaptations
 from bot.llm.answers import check_answer, language_name
+from bot.llm.budget import BudgetExhausted
 from bot.llm.client import LLMSummarizer
 from bot.llm.outage import LLMState
 from bot.llm.summaries import SummaryService
@@ -14,6 +15,7 @@ from bot.llm.wire import LLMRefused, LLMUnavailable
 __all__ = [
     "ADAPTATIONS_NOTE",
     "Adaptations",
+    "BudgetExhausted",
     "LLMRefused",
     "LLMState",
     "LLMSummarizer",

@@ -32,7 +32,9 @@ ENGLISH_STOPWORDS = frozenset([
     "which", "with", "for", "from", "by", "be", "been", "has", "have", "it", "its", "their",
     "than", "can", "not", "such", "at", "or", "into", "also", "using", "based"
 ])  # fmt: skip
-_KEYS = ("title", "tldr", "abstract")
+WHOLE = ("title", "tldr", "abstract")  # what an answer holds: everything a paper shows
+BRIEF = ("title", "tldr")  # the digest's part only; the abstract is translated when asked for
+ABSTRACT = ("abstract",)  # the abstract alone, for a paper summarized briefly before
 MATH = re.compile(  # TeX math: $..$, $$..$$, \(..\), \[..\], \begin{env}..\end{env}
     r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]|\\begin\{([a-z]+\*?)\}.+?\\end\{\1\}", re.DOTALL
 )
@@ -94,12 +96,21 @@ def parse_answer(content: str) -> dict[str, Any] | None:
     return None
 
 
-def check_answer(data: str | Mapping[str, Any], paper: Paper, lang: str) -> str | None:
+def wanted_keys(lang: str, keys: tuple[str, ...] = WHOLE) -> tuple[str, ...]:
+    """The keys an answer must fill: in English only the TL;DR (title and abstract are kept)."""
+    if base_language(lang) == "en":
+        return tuple(key for key in keys if key == "tldr")
+    return keys
+
+
+def check_answer(
+    data: str | Mapping[str, Any], paper: Paper, lang: str, keys: tuple[str, ...] = WHOLE
+) -> str | None:
     """What is wrong with an answer for this paper and language, or None when it is usable."""
     answer = parse_answer(data) if isinstance(data, str) else dict(data)
     if answer is None:
         return "the answer is not a JSON object"
-    wanted = ("tldr",) if base_language(lang) == "en" else _KEYS
+    wanted = wanted_keys(lang, keys)
     for key in wanted:
         if not isinstance(answer.get(key), str) or not answer[key].strip():
             return f"{key!r} is missing or empty"
@@ -116,7 +127,7 @@ def _check_language(fields: dict[str, str], paper: Paper, lang: str) -> str | No
     if base == "en":
         share = script_share(fields["tldr"], "A-Za-z\u00c0-\u024f")
         return "the TL;DR is not in English" if share is not None and share < 0.7 else None
-    if fields["abstract"] == paper.abstract.strip():
+    if fields.get("abstract") == paper.abstract.strip():
         return "the abstract was not translated"
     for key, text in fields.items():
         if base in _SCRIPTS:
@@ -129,7 +140,7 @@ def _check_language(fields: dict[str, str], paper: Paper, lang: str) -> str | No
 
 
 def _check_length(fields: dict[str, str], paper: Paper, lang: str) -> str | None:
-    tldr = fields["tldr"]
+    tldr = fields.get("tldr", "")
     abstract = fields.get("abstract", paper.abstract)
     if len(tldr) > MAX_TLDR:
         return f"the TL;DR is {len(tldr)} characters long"

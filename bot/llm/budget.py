@@ -30,6 +30,12 @@ class Budget:
     def today(self) -> str:
         return datetime.fromtimestamp(self._clock(), tz=UTC).date().isoformat()
 
+    def left(self) -> bool:
+        """Whether a request remains today (nothing taken)."""
+        if self.today() != self.day:
+            return self.limit != 0
+        return self.limit is None or self.used < self.limit
+
     def take(self) -> bool:
         """One request more today, if the budget allows it."""
         if self.today() != self.day:

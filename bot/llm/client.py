@@ -13,7 +13,10 @@ import httpx
 from bot.errors import SummarizeError
 from bot.llm.adapt import Adaptations, change_for, config_hint
 from bot.llm.answers import (
+    ABSTRACT,
+    BRIEF,
     MAX_ANSWER,
+    WHOLE,
     base_language,
     check_answer,
     language_name,
@@ -38,8 +41,17 @@ log = logging.getLogger(__name__)
 MAX_CHANGES = 4  # refused parameters changed within one request, at most
 
 
-def build_messages(paper: Paper, lang: str) -> list[dict[str, str]]:
-    """The system and user messages asking for one paper's title, TL;DR and abstract."""
+_ASKED = {  # what each key of the answer is, in the target language `{name}`
+    "title": '- "title": the title translated into {name}.\n',
+    "tldr": '- "tldr": one sentence in {name} saying what the paper contributes.\n',
+    "abstract": (
+        '- "abstract": the whole abstract translated into {name}, nothing left out or added.\n'
+    ),
+}
+
+
+def build_messages(paper: Paper, lang: str, keys: tuple[str, ...] = WHOLE) -> list[dict[str, str]]:
+    """The system and user messages asking for one paper's `keys` (title, TL;DR, abstract)."""
     name = language_name(lang)
     if base_language(lang) == "en":
         wanted = (
@@ -47,15 +59,13 @@ def build_messages(paper: Paper, lang: str) -> list[dict[str, str]]:
             '- "tldr": one English sentence saying what the paper contributes.\n'
             '- "abstract": "" (an empty string; the original is kept).\n'
         )
+        keys = WHOLE
     else:
-        wanted = (
-            f'- "title": the title translated into {name}.\n'
-            f'- "tldr": one sentence in {name} saying what the paper contributes.\n'
-            f'- "abstract": the whole abstract translated into {name}, nothing left out or added.\n'
-        )
+        wanted = "".join(_ASKED[key].format(name=name) for key in keys)
+    listed = ", ".join(f'"{key}"' for key in keys)
     system = (
         "You summarize and translate arXiv papers for researchers. Answer with one JSON object "
-        'with exactly the keys "title", "tldr" and "abstract", all strings, and nothing else.'
+        f"with exactly the keys {listed}, all strings, and nothing else."
     )
     user = (
         f"Target language: {name} ({lang})\n{wanted}"
@@ -132,22 +142,49 @@ class LLMSummarizer:
         *,
         on_request: Callable[[], None] | None = None,
         on_usage: Callable[[Usage], None] | None = None,
+        brief: bool = False,
     ) -> Summary:
         """Ask for the paper in `lang`; a bad answer is asked once more, then SummarizeError.
 
+        `brief`: title and TL;DR only, the abstract left for `translate_abstract`.
         `on_request` runs before every HTTP request (the caller counts calls and may raise
         SummarizeError there to stop spending); `on_usage` gets the tokens of every answer.
         """
-        messages = build_messages(paper, lang)
+        keys = BRIEF if brief else WHOLE
+        answer = await self._ask(paper, lang, keys, on_request, on_usage)
+        return self._summary(answer, paper, lang, brief and base_language(lang) != "en")
+
+    async def translate_abstract(
+        self,
+        paper: Paper,
+        lang: str,
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_usage: Callable[[Usage], None] | None = None,
+    ) -> str:
+        """The paper's whole abstract in `lang` (not English), checked as a summary is."""
+        answer = await self._ask(paper, lang, ABSTRACT, on_request, on_usage)
+        return str(answer["abstract"]).strip()
+
+    async def _ask(
+        self,
+        paper: Paper,
+        lang: str,
+        keys: tuple[str, ...],
+        on_request: Callable[[], None] | None,
+        on_usage: Callable[[Usage], None] | None,
+    ) -> dict[str, Any]:
+        """The checked answer holding `keys`; a bad answer is asked once more."""
+        messages = build_messages(paper, lang, keys)
         body = self.request_body(messages)
         problem = ""
         for attempt in (1, 2):
             answer = await self._complete(body, on_request)
             if on_usage is not None:
                 on_usage(answer.usage)
-            result, problem = self._read(answer.content, paper, lang)
+            result, problem = self._read(answer.content, paper, lang, keys)
             if not problem:
-                return self._summary(result, paper, lang)
+                return result
             if answer.cut:  # asking again would be cut again
                 raise SummarizeError(f"{paper.key} [{lang}]: {self._cut_problem(answer.usage)}")
             log.warning("%s [%s]: unusable LLM answer (try %d): %s", paper.key, lang, attempt,
@@ -163,7 +200,9 @@ class LLMSummarizer:
             "raise llm.max_output_tokens or turn the model's thinking off (llm.extra_body)"
         )
 
-    def _read(self, content: str, paper: Paper, lang: str) -> tuple[dict[str, Any], str]:
+    def _read(
+        self, content: str, paper: Paper, lang: str, keys: tuple[str, ...] = WHOLE
+    ) -> tuple[dict[str, Any], str]:
         """The answer, words unwrapped from `$...$`, and what makes it unusable ('' if nothing).
 
         An answer holding any 8-character piece of the key or the bot token is unusable.
@@ -176,18 +215,19 @@ class LLMSummarizer:
         if answer is None:
             return {}, "the answer is not a JSON object"
         answer = repair_answer(answer, paper)
-        return answer, redact(check_answer(answer, paper, lang) or "", self._pieces)
+        return answer, redact(check_answer(answer, paper, lang, keys) or "", self._pieces)
 
     @staticmethod
-    def _summary(answer: dict[str, Any], paper: Paper, lang: str) -> Summary:
+    def _summary(answer: dict[str, Any], paper: Paper, lang: str, brief: bool) -> Summary:
         english = base_language(lang) == "en"
         return Summary(
             paper_key=paper.key,
             lang=lang,
             title=paper.title if english else answer["title"].strip(),
             tldr=answer["tldr"].strip(),
-            abstract=paper.abstract if english else answer["abstract"].strip(),
+            abstract=paper.abstract if english else "" if brief else answer["abstract"].strip(),
             source="llm",
+            brief=brief,
         )
 
     async def _complete(

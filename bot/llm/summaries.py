@@ -6,7 +6,8 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import replace
 
 from bot import lanes
 from bot.arxiv import plain_markup
@@ -23,6 +24,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 TLDR_LIMIT = 280
+URGENT_CONCURRENCY = 2  # abstracts a reader waits for, asked beside the fetch run's requests
 MEMO_SIZE = 20_000  # summaries kept in memory (a day is ~1,500 papers per language)
 _ABBREVIATIONS = frozenset([
     "e.g.", "i.e.", "al.", "fig.", "figs.", "eq.", "eqs.", "vs.", "cf.", "sec.", "secs.",
@@ -125,6 +127,11 @@ class SummaryService:
     the key, the model or the request, not until the next fetch run (`next_run`): the papers
     meanwhile get offline summaries at once instead of failing one by one. `spent` sums the
     tokens of every answer since start-up; `state()` says why the LLM is paused, if it is.
+
+    `abstracts` says which abstracts are translated up front (`llm.abstracts`): "all",
+    "first_page" (those the caller names `whole`: the papers on some chat's first page) or
+    "on_expand"; the others get title and TL;DR only, and their abstract when `abstract()`
+    is first asked for it, once per paper and language whoever asks.
     """
 
     def __init__(
@@ -136,8 +143,12 @@ class SummaryService:
         daily_budget: int | None = None,
         outage_pause: float = 600.0,
         clock: Callable[[], float] = time.time,
+        abstracts: str = "first_page",
     ) -> None:
         self._store = store
+        self.abstracts = abstracts
+        self._urgent = asyncio.Semaphore(URGENT_CONCURRENCY)
+        self._translating: dict[tuple[str, str], asyncio.Future[Summary]] = {}
         self._llm = summarizer
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
         self._budget = Budget(store, daily_budget, clock)
@@ -162,14 +173,31 @@ class SummaryService:
         self._pause.next_run()
 
     async def summaries(
-        self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
+        self,
+        papers: Iterable[Paper],
+        lang: str,
+        *,
+        retry_fallbacks: bool = False,
+        whole: Collection[str] = (),
     ) -> dict[str, Summary]:
-        """Summaries by paper key; cached ones cost nothing, offline ones are retried on request."""
-        result: dict[str, Summary] = {}
-        pending: dict[str, asyncio.Future[Summary]] = {}
+        """Summaries by paper key; cached ones cost nothing, offline ones are retried on request.
+
+        `whole`: keys of papers whose abstracts are wanted now in "first_page" mode (a brief
+        summary made earlier is completed); a failed translation leaves the brief one.
+        """
         unique: dict[str, Paper] = {}
         for paper in papers:
             unique.setdefault(paper.key, paper)
+        result = await self._made(unique, lang, retry_fallbacks, whole)
+        await self._complete([p for k, p in unique.items() if self._whole(k, whole)], lang, result)
+        return result
+
+    async def _made(
+        self, unique: dict[str, Paper], lang: str, retry_fallbacks: bool, whole: Collection[str]
+    ) -> dict[str, Summary]:
+        """Each paper's summary as stored, or made now (brief unless `whole` wants it)."""
+        result: dict[str, Summary] = {}
+        pending: dict[str, asyncio.Future[Summary]] = {}
         stored = {key: s for key in unique if (s := self._memo.get((key, lang))) is not None}
         if missing := [key for key in unique if key not in stored]:
             found = await lanes.in_thread(self._store.get_summaries, missing, lang)
@@ -181,20 +209,107 @@ class SummaryService:
             if cached is not None and not (retrying and cached.is_fallback):
                 result[key] = cached
             else:
-                pending[key] = self._shared(paper, lang)
-        if not pending:
-            return result
-        done = await asyncio.gather(*(asyncio.shield(f) for f in pending.values()))
-        result.update(zip(pending, done, strict=True))
+                pending[key] = self._shared(paper, lang, brief=not self._whole(key, whole))
+        if pending:
+            done = await asyncio.gather(*(asyncio.shield(f) for f in pending.values()))
+            result.update(zip(pending, done, strict=True))
         return {key: result[key] for key in unique}
 
-    def _shared(self, paper: Paper, lang: str) -> asyncio.Future[Summary]:
+    def _whole(self, key: str, whole: Collection[str]) -> bool:
+        """Whether this paper's abstract is translated up front."""
+        return self.abstracts == "all" or (self.abstracts == "first_page" and key in whole)
+
+    async def _complete(
+        self, papers: list[Paper], lang: str, result: dict[str, Summary], urgent: bool = False
+    ) -> list[str]:
+        """Translate the abstracts of brief summaries in `result`, in place; the keys whose
+        translation could not be made (they keep the brief summary)."""
+        brief = [paper for paper in papers if result[paper.key].needs_abstract]
+        outcomes = await asyncio.gather(
+            *(self.abstract(paper, lang, urgent=urgent) for paper in brief), return_exceptions=True
+        )
+        failed = []
+        for paper, outcome in zip(brief, outcomes, strict=True):
+            if isinstance(outcome, Summary):
+                result[paper.key] = outcome
+            elif isinstance(outcome, SummarizeError):
+                failed.append(paper.key)
+            else:
+                raise outcome
+        return failed
+
+    async def with_abstracts(
+        self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
+    ) -> tuple[dict[str, Summary], list[str]]:
+        """Summaries with every abstract translated, whatever `abstracts` says (an export, a
+        preview), and the keys of those that could not be made now (budget, LLM down)."""
+        papers = list(papers)
+        whole = {paper.key for paper in papers}
+        result = await self.summaries(papers, lang, retry_fallbacks=retry_fallbacks, whole=whole)
+        return result, await self._complete(papers, lang, result)
+
+    def abstract_blocked(self) -> str:
+        """Why no abstract can be translated now: "offline" (no LLM, or it is paused),
+        "budget" (today's is spent), or "" when one can."""
+        if self._llm is None or self._pause.active:
+            return "offline"
+        return "" if self._budget.left() else "budget"
+
+    async def abstract(self, paper: Paper, lang: str, *, urgent: bool = True) -> Summary:
+        """The paper's summary with its abstract translated: one LLM call per paper and
+        language, whoever asks and however many at once. SummarizeError when it cannot be made
+        now (BudgetExhausted: not today). `urgent`: a reader waits, ahead of the fetch run."""
+        key = (paper.key, lang)
+        future = self._translating.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._translate(paper, lang, urgent))
+            self._translating[key] = future
+            future.add_done_callback(lambda _: self._translating.pop(key, None))
+        return await asyncio.shield(future)
+
+    async def _translate(self, paper: Paper, lang: str, urgent: bool) -> Summary:
+        current = (await self._made({paper.key: paper}, lang, False, ()))[paper.key]
+        if not current.needs_abstract:
+            return current
+        if self._llm is None:
+            raise SummarizeError("no LLM is configured")
+        spending, day = Spending(self._budget, reserved=False), self._budget.day
+
+        def spend() -> None:
+            if self._pause.active:
+                raise LLMUnavailable("the LLM was unavailable moments ago")
+            spending.request()
+
+        try:
+            async with self._urgent if urgent else self._semaphore:
+                text = await self._llm.translate_abstract(
+                    paper, lang, on_request=spend, on_usage=spending.spent
+                )
+        except BudgetExhausted:
+            self._log_budget()
+            raise
+        except LLMUnavailable as exc:
+            self._paused(exc)
+            raise
+        except SummarizeError as exc:
+            log.warning("%s [%s]: abstract not translated: %s", paper.key, lang, exc)
+            raise
+        finally:
+            spending.unused()
+            self.spent += spending.usage
+            await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
+        summary = replace(current, abstract=text, brief=False)
+        await lanes.in_thread(self._store.put_summaries, [summary])
+        self._remember([summary])
+        return summary
+
+    def _shared(self, paper: Paper, lang: str, brief: bool = False) -> asyncio.Future[Summary]:
         """One computation per (paper key, language) at a time, whoever asks."""
         key = (paper.key, lang)
         future = self._inflight.get(key)
         if future is None:
             spending = self._reserve()  # now, in the order the papers were asked for
-            future = asyncio.ensure_future(self._compute(paper, lang, spending))
+            future = asyncio.ensure_future(self._compute(paper, lang, spending, brief))
             self._inflight[key] = future
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         return future
@@ -206,11 +321,13 @@ class SummaryService:
         paused = self._pause.active
         return Spending(self._budget, reserved=not paused and self._budget.take())
 
-    async def _compute(self, paper: Paper, lang: str, spending: Spending | None) -> Summary:
+    async def _compute(
+        self, paper: Paper, lang: str, spending: Spending | None, brief: bool
+    ) -> Summary:
         day = self._budget.day
         try:
             async with self._semaphore:
-                summary = await self._llm_or_offline(paper, lang, spending)
+                summary = await self._llm_or_offline(paper, lang, spending, brief)
         finally:
             if spending is not None:
                 spending.unused()
@@ -227,7 +344,9 @@ class SummaryService:
         while len(self._memo) > MEMO_SIZE:
             del self._memo[next(iter(self._memo))]  # the oldest first
 
-    async def _llm_or_offline(self, paper: Paper, lang: str, spending: Spending | None) -> Summary:
+    async def _llm_or_offline(
+        self, paper: Paper, lang: str, spending: Spending | None, brief: bool
+    ) -> Summary:
         if self._llm is None or spending is None:
             return offline_summary(paper, lang)
         cached = await lanes.in_thread(self._store.get_summary, paper.key, lang)
@@ -240,7 +359,9 @@ class SummaryService:
             spending.request()
 
         try:
-            return await self._llm.summarize(paper, lang, on_request=spend, on_usage=spending.spent)
+            return await self._llm.summarize(
+                paper, lang, on_request=spend, on_usage=spending.spent, brief=brief
+            )
         except BudgetExhausted:
             self._log_budget()
             return offline_summary(paper, lang)  # a spent budget is no failure of the LLM

@@ -26,7 +26,14 @@ from bot.telegram.deliver import send_page
 from bot.telegram.keyboards import BUTTONS_PER_ROW, paper_keyboard, save_label
 from bot.telegram.menu import command_menus
 from bot.telegram.ratelimit import FloodLimiter, bulk_sends
-from bot.telegram.send import fit_message, mark_inactive, move_chat, send_document, send_html
+from bot.telegram.send import (
+    edit_parts,
+    fit_message,
+    mark_inactive,
+    move_chat,
+    send_document,
+    send_html,
+)
 from bot.telegram.updates import PerChatUpdateProcessor
 
 __all__ = [
@@ -56,6 +63,7 @@ __all__ = [
     "saved_page_data",
     "send_document",
     "send_html",
+    "edit_parts",
     "send_page",
     "setting_data",
     "topic_token",

@@ -45,6 +45,43 @@ async def send_html(
     return await _deliver(bot, engine, chat_id, send, thread_id)
 
 
+async def edit_parts(
+    bot: Bot,
+    chat_id: int,
+    message_ids: list[int],
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None,
+    thread_id: int | None = None,
+) -> None:
+    """Show `parts` in the messages sent before (edited in place, the buttons under the last
+    part); parts beyond them are sent after, messages beyond them deleted. A message the user
+    deleted meanwhile, or a chat that blocked the bot, ends it quietly."""
+    try:
+        for index, part in enumerate(parts):
+            buttons = markup if index == len(parts) - 1 else None
+            fitted = fit_message(part, MessageLimit.MAX_TEXT_LENGTH, chat_id)
+            if index < len(message_ids):
+                await _edit(bot, chat_id, message_ids[index], fitted, buttons)
+            else:
+                await bot.send_message(
+                    chat_id, fitted, reply_markup=buttons, message_thread_id=thread_id
+                )
+        for extra in message_ids[len(parts) :]:
+            await bot.delete_message(chat_id, extra)
+    except (Forbidden, BadRequest) as error:
+        log.info("message of chat %s not brought up to date: %s", chat_id, error)
+
+
+async def _edit(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    try:
+        await bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+
+
 async def send_document(
     bot: Bot,
     engine: Engine,
