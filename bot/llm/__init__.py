@@ -3,7 +3,7 @@ spent, and what each model refuses."""
 
 from __future__ import annotations
 
-from bot.llm.adapt import ADAPTATIONS_NOTE, Adaptations
+from bot.llm.adapt import ADAPTATIONS_NOTE, Adaptations, config_hint
 from bot.llm.answers import check_answer, language_name
 from bot.llm.client import LLMSummarizer
 from bot.llm.outage import LLMState
@@ -21,5 +21,6 @@ __all__ = [
     "SummaryService",
     "Usage",
     "check_answer",
+    "config_hint",
     "language_name",
 ]
