@@ -240,7 +240,7 @@ class LLMSummarizer:
             hint = config_hint(self.adaptations.of(self.model), self.extra_body, self.omit,
                                self.max_output_tokens)  # fmt: skip
             log.warning(
-                "LLM model %r refused a parameter (HTTP %d: %s); its requests go with %s from "
+                "LLM model %r refused a parameter (HTTP %d: %s); its requests go %s from "
                 "now on. To keep this in the config: %s",
                 self.model, refusal.status, cut(refusal.message), change.describe(), hint,
             )  # fmt: skip
