@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -26,6 +27,11 @@ ENVIRONMENT = {
     "LLM_MODEL": ("llm", "model"),
     "ARXIV_DIGEST_DATA_DIR": ("storage", "data_dir"),
 }
+# what the LLM's requests carry beyond the contract's variables (LLM_EXTRA_BODY, a JSON object,
+# is read on its own)
+LLM_ENVIRONMENT = {"LLM_OMIT": ("llm", "omit")}
+# request fields the bot itself sets: extra_body may change them, not these
+FIXED_FIELDS = ("model", "messages", "stream")
 # the optional embeddings API for ranking (bot/embed.py), read like the LLM's
 EMBED_ENVIRONMENT = {
     "EMBED_BASE_URL": ("embed", "base_url"),
@@ -61,6 +67,12 @@ class Settings:
     llm_retries: int = 2
     llm_backoff: float = 2.0
     llm_daily_budget: int = 3000
+    llm_extra_body: Mapping[str, Any] = field(default_factory=dict)
+    llm_omit: tuple[str, ...] = ()
+    llm_max_output_tokens: int = 2048
+    llm_price_in: float = 0.0
+    llm_price_out: float = 0.0
+    llm_currency: str = "USD"
     data_dir: Path = Path("./data")
     default_time: str = "08:00"
     default_timezone: str = "UTC"
@@ -96,15 +108,31 @@ def load_settings(
     path = config_path or env.get("ARXIV_DIGEST_CONFIG")
     if path:
         _merge(layers, _read_toml(Path(path)))
-    for variable, (section, key) in (ENVIRONMENT | EMBED_ENVIRONMENT).items():
+    for variable, (section, key) in (ENVIRONMENT | LLM_ENVIRONMENT | EMBED_ENVIRONMENT).items():
         if env.get(variable, "").strip():
             layers.setdefault(section, {})[key] = env[variable].strip()
+    if env.get("LLM_EXTRA_BODY", "").strip():
+        layers.setdefault("llm", {})["extra_body"] = _json_object(env["LLM_EXTRA_BODY"])
     secrets = {
         "telegram_token": env.get("TELEGRAM_BOT_TOKEN", "").strip(),
         "llm_api_key": env.get("LLM_API_KEY", "").strip(),
         "embed_api_key": env.get("EMBED_API_KEY", "").strip(),
     }
     return _build(layers, secrets)
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """LLM_EXTRA_BODY's JSON object; ConfigError in one line when it is not one."""
+    example = """ e.g. '{"thinking": {"type": "disabled"}}'"""
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ConfigError(
+            f"LLM_EXTRA_BODY is not JSON ({error}); give an object,{example}"
+        ) from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"LLM_EXTRA_BODY must be a JSON object,{example}")
+    return value
 
 
 def _read_toml(path: Traversable) -> dict[str, Any]:
@@ -151,6 +179,12 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         llm_retries=int(read.number("llm", "retries", minimum=0)),
         llm_backoff=read.number("llm", "backoff", minimum=0),
         llm_daily_budget=int(read.number("llm", "daily_budget", minimum=0)),
+        llm_extra_body=read.extra_body("llm", "extra_body"),
+        llm_omit=read.strings("llm", "omit"),
+        llm_max_output_tokens=int(read.number("llm", "max_output_tokens", minimum=16)),
+        llm_price_in=read.number("llm", "price_in", minimum=0),
+        llm_price_out=read.number("llm", "price_out", minimum=0),
+        llm_currency=read.text("llm", "currency"),
         data_dir=Path(read.text("storage", "data_dir") or "./data"),
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),
@@ -211,6 +245,16 @@ class _Reader:
         if isinstance(value, bool) or number < minimum:
             raise ConfigError(f"config: {section}.{key} must be at least {minimum}, not {value!r}")
         return number
+
+    def extra_body(self, section: str, key: str) -> dict[str, Any]:
+        """A table merged into every request; it may not replace the fields the bot sets."""
+        value = self.raw(section, key)
+        if not isinstance(value, dict):
+            raise ConfigError(f"config: {section}.{key} must be a table, e.g. {{ a = 1 }}")
+        fixed = sorted(set(value) & set(FIXED_FIELDS))
+        if fixed:
+            raise ConfigError(f"config: {section}.{key} may not set {', '.join(fixed)}")
+        return dict(value)
 
     def strings(self, section: str, key: str) -> tuple[str, ...]:
         value = self.raw(section, key)

@@ -9,13 +9,14 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
 from bot.digest import chat_feeds, chat_topics
-from bot.llm import LLMSummarizer, SummaryService
+from bot.llm import ADAPTATIONS_NOTE, Adaptations, LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
 from bot.store import AsyncStore, Store
@@ -155,21 +156,36 @@ def make_summary_service(
     """The summary service: the LLM when one is configured, offline otherwise."""
     summarizer = None
     if settings.llm_enabled:
-        summarizer = LLMSummarizer(
-            http,
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key,
-            model=settings.llm_model,
-            timeout=settings.llm_timeout,
-            retries=settings.llm_retries,
-            backoff=settings.llm_backoff,
-            other_secrets=(settings.telegram_token,),  # an answer quoting it is refused
+        # what each model refused, learned on earlier runs and kept in the store
+        learned = Adaptations(
+            store.get_note(ADAPTATIONS_NOTE), save=partial(store.put_note, ADAPTATIONS_NOTE)
         )
+        summarizer = make_summarizer(settings, http, learned)
     return SummaryService(
         store,
         summarizer,
         concurrency=settings.llm_concurrency,
         daily_budget=settings.llm_daily_budget,
+    )
+
+
+def make_summarizer(
+    settings: Settings, http: httpx.AsyncClient, adaptations: Adaptations | None = None
+) -> LLMSummarizer:
+    """The LLM client as the settings describe it (the `check` command uses it alone)."""
+    return LLMSummarizer(
+        http,
+        base_url=settings.llm_base_url,
+        api_key=settings.llm_api_key,
+        model=settings.llm_model,
+        timeout=settings.llm_timeout,
+        retries=settings.llm_retries,
+        backoff=settings.llm_backoff,
+        other_secrets=(settings.telegram_token,),  # an answer quoting it is refused
+        extra_body=settings.llm_extra_body,
+        omit=settings.llm_omit,
+        max_output_tokens=settings.llm_max_output_tokens,
+        adaptations=adaptations,
     )
 
 

@@ -15,6 +15,7 @@ from bot.arxiv import parse_feed
 from bot.digest import Entry, Pool, feed_queries, is_weekly, select_papers
 from bot.engine import Engine, FetchRun
 from bot.errors import FeedError, FetchError
+from bot.llm import Usage
 from bot.models import Chat, Digest, Paper, Summary
 from bot.ranking import reason_of, reason_text
 from bot.store import Store
@@ -33,12 +34,18 @@ class FetchReport:
     failed: tuple[str, ...] = ()
     new_papers: int = 0
     summarized: int = 0
+    usage: Usage = Usage()  # the LLM's answers while the run ran
+    llm_paused: str = ""  # why the LLM is left alone after the run, if it is
 
     def line(self) -> str:
         failed = f", failed: {', '.join(self.failed)}" if self.failed else ""
+        llm = f"; LLM: {self.usage.calls} answer(s), tokens {self.usage.line()}"
+        paused = f"; LLM paused: {self.llm_paused}" if self.llm_paused else ""
         return (
             f"{self.feeds} feed(s) asked, {self.unchanged} unchanged, {self.new_papers} new "
             f"paper(s), {self.summarized} paper(s) summarized{failed}"
+            + (llm if self.usage.calls else "")
+            + paused
         )
 
 
@@ -48,6 +55,8 @@ async def run_fetch(
     """Fetch every feed the chats need (or `queries`, or a `run` planned already), store new
     papers, summarize what is due. A feed another run is fetching is awaited, not asked again."""
     chats = [chat for chat in await engine.db.all_chats() if chat.active]
+    engine.summaries.next_run()  # an LLM that refused the last run is asked once more
+    spent = engine.summaries.spent
     if run is None:
         run = engine.fetches.plan(
             queries if queries is not None else feed_queries(chats, engine.settings.keyword_scope)
@@ -69,7 +78,16 @@ async def run_fetch(
                 new += added
         summarized = await summarize_pending(engine, chats)
     await engine.db.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
-    return FetchReport(len(run.queries), unchanged, tuple(failed), new, summarized)
+    state = engine.summaries.state()
+    return FetchReport(
+        len(run.queries),
+        unchanged,
+        tuple(failed),
+        new,
+        summarized,
+        engine.summaries.spent - spent,
+        state.line() if state else "",
+    )
 
 
 async def fetch_and_store(engine: Engine, query: str) -> int | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from datetime import UTC
-from email.utils import parsedate_to_datetime
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import httpx
 
 from bot.errors import SummarizeError
+from bot.llm.adapt import Adaptations, change_for, config_hint
 from bot.llm.answers import (
     MAX_ANSWER,
     base_language,
@@ -21,14 +20,22 @@ from bot.llm.answers import (
     parse_answer,
     repair_answer,
 )
+from bot.llm.usage import Usage
+from bot.llm.wire import (
+    Answer,
+    LLMUnavailable,
+    cut,
+    read_answer,
+    read_refusal,
+    refused,
+    retry_after,
+)
 from bot.logs import holds_secret, redact, secret_pieces
 from bot.models import Paper, Summary
 
 log = logging.getLogger(__name__)
 
-
-class LLMUnavailable(SummarizeError):
-    """The API is down, rate-limits for long, or refuses the key or model: all papers fail."""
+MAX_CHANGES = 4  # refused parameters changed within one request, at most
 
 
 def build_messages(paper: Paper, lang: str) -> list[dict[str, str]]:
@@ -60,7 +67,13 @@ def build_messages(paper: Paper, lang: str) -> list[dict[str, str]]:
 
 
 class LLMSummarizer:
-    """Summarizes papers through an OpenAI-compatible API; `summarize` raises SummarizeError."""
+    """Summarizes papers through an OpenAI-compatible API; `summarize` raises SummarizeError.
+
+    Every request is `request_body`: the prompt, temperature 0.2, a JSON answer, the output cap
+    (`max_tokens`), then `extra_body` merged over it (a `max_completion_tokens` there replaces
+    `max_tokens`), `omit` left out, and what the model was found to refuse changed
+    (`adaptations`).
+    """
 
     def __init__(
         self,
@@ -76,6 +89,10 @@ class LLMSummarizer:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         other_secrets: tuple[str, ...] = (),
+        extra_body: Mapping[str, Any] | None = None,
+        omit: Collection[str] = (),
+        max_output_tokens: int = 2048,
+        adaptations: Adaptations | None = None,
     ) -> None:
         self._client = client
         self.url = base_url.rstrip("/") + "/chat/completions"
@@ -87,35 +104,64 @@ class LLMSummarizer:
         self.max_retry_after = max_retry_after
         self._sleep = sleep
         self._clock = clock
+        self.extra_body = dict(extra_body or {})
+        self.omit = tuple(omit)
+        self.max_output_tokens = max_output_tokens
+        self.adaptations = adaptations or Adaptations()
         # the key and the bot token: an answer holding a piece of either is never used
         self._pieces = secret_pieces((api_key, *other_secrets))
 
-    async def summarize(
-        self, paper: Paper, lang: str, *, on_request: Callable[[], None] | None = None
-    ) -> Summary:
-        """Ask for the paper in `lang`; a bad answer is asked once more, then SummarizeError.
-
-        `on_request` runs before every HTTP request (the caller counts calls and may raise
-        SummarizeError there to stop spending).
-        """
-        messages = build_messages(paper, lang)
+    def request_body(self, messages: list[dict[str, str]]) -> dict[str, Any]:
+        """The request as configured, before what the model was found to refuse is changed."""
         body: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
             "temperature": 0.2,
             "response_format": {"type": "json_object"},
+            "max_tokens": self.max_output_tokens,
+            **self.extra_body,
         }
+        if "max_completion_tokens" in self.extra_body:
+            del body["max_tokens"]
+        return {key: value for key, value in body.items() if key not in self.omit}
+
+    async def summarize(
+        self,
+        paper: Paper,
+        lang: str,
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_usage: Callable[[Usage], None] | None = None,
+    ) -> Summary:
+        """Ask for the paper in `lang`; a bad answer is asked once more, then SummarizeError.
+
+        `on_request` runs before every HTTP request (the caller counts calls and may raise
+        SummarizeError there to stop spending); `on_usage` gets the tokens of every answer.
+        """
+        messages = build_messages(paper, lang)
+        body = self.request_body(messages)
         problem = ""
         for attempt in (1, 2):
-            content = await self._complete(body, on_request)
-            answer, problem = self._read(content, paper, lang)
+            answer = await self._complete(body, on_request)
+            if on_usage is not None:
+                on_usage(answer.usage)
+            result, problem = self._read(answer.content, paper, lang)
             if not problem:
-                return self._summary(answer, paper, lang)
+                return self._summary(result, paper, lang)
+            if answer.cut:  # asking again would be cut again
+                raise SummarizeError(f"{paper.key} [{lang}]: {self._cut_problem(answer.usage)}")
             log.warning("%s [%s]: unusable LLM answer (try %d): %s", paper.key, lang, attempt,
                         problem)  # fmt: skip
-            shown = redact(content, self._pieces)
+            shown = redact(answer.content, self._pieces)
             body = {**body, "messages": messages + _correction(shown, problem, lang)}
         raise SummarizeError(f"{paper.key} [{lang}]: unusable LLM answer: {problem}")
+
+    def _cut_problem(self, usage: Usage) -> str:
+        reasoning = f", {usage.reasoning:,} of them reasoning" if usage.reasoning else ""
+        return (
+            f"the answer was cut at the output cap ({usage.completion:,} tokens{reasoning}); "
+            "raise llm.max_output_tokens or turn the model's thinking off (llm.extra_body)"
+        )
 
     def _read(self, content: str, paper: Paper, lang: str) -> tuple[dict[str, Any], str]:
         """The answer, words unwrapped from `$...$`, and what makes it unusable ('' if nothing).
@@ -144,53 +190,77 @@ class LLMSummarizer:
             source="llm",
         )
 
-    async def _complete(self, body: dict[str, Any], on_request: Callable[[], None] | None) -> str:
-        """POST the request with retries on 429, 5xx, timeouts and connection errors."""
-        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
-        failure, wait = "", None
-        for attempt in range(self.retries + 1):
-            if attempt:
-                await self._sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+    async def _complete(
+        self, body: dict[str, Any], on_request: Callable[[], None] | None
+    ) -> Answer:
+        """POST the request with retries on 429, 5xx, timeouts and connection errors; a refused
+        parameter is changed (once per parameter) and the request sent again at once."""
+        attempt, changes = 0, 0
+        while True:
+            body = self.adaptations.apply(self.model, body)
             if on_request is not None:
                 on_request()
-            try:
-                async with asyncio.timeout(self.timeout):
-                    response = await self._client.post(
-                        self.url, json=body, headers=headers, timeout=self.timeout
-                    )
-            except (TimeoutError, httpx.TimeoutException):
-                failure, wait = f"no answer within {self.timeout:g}s", None
-            except httpx.TransportError as exc:
-                failure, wait = (
-                    self._redact(f"connection failed ({type(exc).__name__}: {exc})"),
-                    None,
-                )
+            outcome = await self._post(body)
+            if isinstance(outcome, str):
+                failure, wait = outcome, None
+            elif outcome.status_code < 400:
+                return read_answer(outcome)
+            elif changes < MAX_CHANGES and await self._adapted(outcome, body):
+                changes += 1
+                continue
             else:
-                failure, wait = self._failure(response)
-                if not failure:
-                    return _content(response)
+                failure, wait = self._failure(outcome)
             log.warning("LLM request failed (try %d of %d): %s", attempt + 1, self.retries + 1,
                         failure)  # fmt: skip
-        raise LLMUnavailable(f"LLM unavailable after {self.retries + 1} tries: {failure}")
+            attempt += 1
+            if attempt > self.retries:
+                raise LLMUnavailable(f"LLM unavailable after {attempt} tries: {failure}")
+            await self._sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+
+    async def _post(self, body: dict[str, Any]) -> httpx.Response | str:
+        """The answer, or why there is none (a timeout, a failed connection)."""
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._client.post(
+                    self.url, json=body, headers=headers, timeout=self.timeout
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            return f"no answer within {self.timeout:g}s"
+        except httpx.TransportError as exc:
+            return self._redact(f"connection failed ({type(exc).__name__}: {exc})")
+
+    async def _adapted(self, response: httpx.Response, body: dict[str, Any]) -> bool:
+        """Whether the answer refuses a parameter that can change; learned and logged once."""
+        refusal = read_refusal(response.status_code, self._redact(response.text))
+        change = change_for(refusal, body)
+        if change is None:
+            return False
+        if await self.adaptations.learn(self.model, change):
+            hint = config_hint(self.adaptations.of(self.model), self.extra_body, self.omit,
+                               self.max_output_tokens)  # fmt: skip
+            log.warning(
+                "LLM model %r refused a parameter (HTTP %d: %s); its requests go %s from "
+                "now on. To keep this in the config: %s",
+                self.model, refusal.status, cut(refusal.message), change.describe(), hint,
+            )  # fmt: skip
+        return True
 
     def _failure(self, response: httpx.Response) -> tuple[str, float | None]:
-        """('', None) on success; reason and wait to retry 429/5xx; raises on other errors."""
+        """Reason and wait to retry a 429 or 5xx; raises on a refusal (any other 4xx)."""
         status = response.status_code
-        if status < 400:
-            return "", None
         if status == 429:
-            wait = _retry_after(response, self._clock())
+            wait = retry_after(response, self._clock())
             if wait is not None and wait > self.max_retry_after:
                 raise LLMUnavailable(f"LLM API rate limit: asked to wait {wait:g}s")
             return "HTTP 429 (rate limited)", wait
-        if status >= 500:
+        if status >= 500 or status in (408, 409, 425):
             return f"HTTP {status}", None
-        if status in (401, 403):
-            raise LLMUnavailable(f"LLM API refused the key: HTTP {status} (check LLM_API_KEY)")
-        if status == 404:
-            raise LLMUnavailable(f"LLM API has no {self.url} or no model {self.model!r}: HTTP 404")
-        detail = self._redact(response.text)[:200].strip()
-        raise SummarizeError(f"LLM API rejected the request: HTTP {status} {detail}".strip())
+        refusal = read_refusal(status, self._redact(response.text))
+        if refusal.about_one_paper:
+            detail = cut(refusal.message)
+            raise SummarizeError(f"LLM API rejected the paper: HTTP {status} {detail}")
+        raise refused(refusal, self.url, self.model)
 
     def _redact(self, text: str) -> str:
         return redact(text, self._pieces)
@@ -203,28 +273,3 @@ def _correction(content: str, problem: str, lang: str) -> list[dict[str, str]]:
         f"written in {language_name(lang)} as asked."
     )
     return [{"role": "assistant", "content": content[:4000]}, {"role": "user", "content": again}]
-
-
-def _retry_after(response: httpx.Response, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header, in seconds or as an HTTP date; None if absent."""
-    value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:  # RFC 9110 dates are GMT
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now)
-
-
-def _content(response: httpx.Response) -> str:
-    """The message text of a chat-completions answer; '' when the body has another shape."""
-    try:
-        content = response.json()["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError):
-        return ""
-    return content if isinstance(content, str) else ""

@@ -7,14 +7,16 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from bot import lanes
 from bot.arxiv import plain_markup
 from bot.errors import SummarizeError
 from bot.llm.answers import MATH
-from bot.llm.client import LLMSummarizer, LLMUnavailable
+from bot.llm.budget import Budget, BudgetExhausted, Spending
+from bot.llm.client import LLMSummarizer
+from bot.llm.outage import LLMState, Pause
+from bot.llm.usage import Usage
+from bot.llm.wire import LLMUnavailable
 from bot.models import Paper, Summary
 from bot.store import Store
 
@@ -115,71 +117,14 @@ def offline_summary(paper: Paper, lang: str) -> Summary:
     )
 
 
-class Budget:
-    """Today's LLM requests, counted in memory the moment each is taken (so in the order papers
-    were asked for), written to the store's counters afterwards. None: no cap; 0: none at all.
-    """
-
-    def __init__(self, store: Store, limit: int | None, clock: Callable[[], float]) -> None:
-        self._store = store
-        self.limit = limit
-        self._clock = clock
-        self.day = self.today()
-        self.used = store.counter(f"llm_calls:{self.day}")  # at start-up: calls made earlier today
-
-    def today(self) -> str:
-        return datetime.fromtimestamp(self._clock(), tz=UTC).date().isoformat()
-
-    def take(self) -> bool:
-        """One request more today, if the budget allows it."""
-        if self.today() != self.day:
-            self.day, self.used = self.today(), 0
-        if self.limit is not None and self.used >= self.limit:
-            return False
-        self.used += 1
-        return True
-
-    def give_back(self) -> None:
-        """A request taken and not made (the paper was summarized meanwhile)."""
-        self.used = max(0, self.used - 1)
-
-    def record(self, day: str, requests: int) -> None:
-        """Add requests made on `day` to the store's counters (blocking: run it in a thread)."""
-        if requests:
-            self._store.bump(f"llm_calls:{day}", requests)
-            self._store.bump("llm_calls", requests)
-
-
-@dataclass
-class Spending:
-    """The requests one paper's summary may make: the first reserved when the paper was asked
-    for (in rank order), any further one (a retry) taken when it is made."""
-
-    budget: Budget
-    reserved: bool
-    made: int = 0
-
-    def request(self) -> None:
-        """Count the next request; BudgetExhausted when today's budget is spent."""
-        if self.reserved:
-            self.reserved = False
-        elif not self.budget.take():
-            raise BudgetExhausted(f"daily LLM budget of {self.budget.limit} calls is spent")
-        self.made += 1
-
-    def unused(self) -> None:
-        """The paper needs no request after all: its reservation goes back."""
-        if self.reserved:
-            self.reserved = False
-            self.budget.give_back()
-
-
 class SummaryService:
     """Summaries per paper key and language: cached forever, LLM-made when it can, else offline.
 
     `daily_budget` caps LLM requests per UTC day (None: no cap; 0: none at all). When the LLM
-    is unavailable (down after retries, key refused), it is not asked again for `outage_pause`
-    seconds: the papers meanwhile get offline summaries at once instead of waiting on backoffs.
+    is down after retries, it is not asked again for `outage_pause` seconds; when it refuses
+    the key, the model or the request, not until the next fetch run (`next_run`): the papers
+    meanwhile get offline summaries at once instead of failing one by one. `spent` sums the
+    tokens of every answer since start-up; `state()` says why the LLM is paused, if it is.
     """
 
     def __init__(
@@ -199,9 +144,22 @@ class SummaryService:
         self._clock = clock
         self._inflight: dict[tuple[str, str], asyncio.Future[Summary]] = {}
         self._budget_logged = ""
-        self._outage_pause = outage_pause
-        self._paused_until = 0.0
+        self._pause = Pause(outage_pause, clock)
+        self.spent = Usage()
         self._memo: dict[tuple[str, str], Summary] = {}  # (paper key, lang), only this writes
+
+    @property
+    def enabled(self) -> bool:
+        """Whether an LLM is configured."""
+        return self._llm is not None
+
+    def state(self) -> LLMState | None:
+        """Why the LLM is not asked now (down, or refusing), or None when it is."""
+        return self._pause.current()
+
+    def next_run(self) -> None:
+        """A fetch run begins: an LLM that refused is asked again (once, if it still does)."""
+        self._pause.next_run()
 
     async def summaries(
         self, papers: Iterable[Paper], lang: str, *, retry_fallbacks: bool = False
@@ -245,7 +203,7 @@ class SummaryService:
         """The first request of a paper's summary, taken from today's budget (None: no LLM)."""
         if self._llm is None:
             return None
-        paused = self._clock() < self._paused_until
+        paused = self._pause.active
         return Spending(self._budget, reserved=not paused and self._budget.take())
 
     async def _compute(self, paper: Paper, lang: str, spending: Spending | None) -> Summary:
@@ -256,7 +214,8 @@ class SummaryService:
         finally:
             if spending is not None:
                 spending.unused()
-                await lanes.in_thread(self._budget.record, day, spending.made)
+                self.spent += spending.usage
+                await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
         await lanes.in_thread(self._store.put_summaries, [summary])
         self._remember([summary])
         return summary
@@ -276,17 +235,17 @@ class SummaryService:
             return cached
 
         def spend() -> None:
-            if self._clock() < self._paused_until:
+            if self._pause.active:
                 raise LLMUnavailable("the LLM was unavailable moments ago")
             spending.request()
 
         try:
-            return await self._llm.summarize(paper, lang, on_request=spend)
+            return await self._llm.summarize(paper, lang, on_request=spend, on_usage=spending.spent)
         except BudgetExhausted:
             self._log_budget()
             return offline_summary(paper, lang)  # a spent budget is no failure of the LLM
         except LLMUnavailable as exc:
-            self._pause(exc)
+            self._paused(exc)
         except SummarizeError as exc:
             log.warning(
                 "%s [%s]: LLM failed (%s); showing the offline English TL;DR without "
@@ -297,15 +256,22 @@ class SummaryService:
             await lanes.in_thread(self._store.bump, "llm_failures")
         return offline_summary(paper, lang)
 
-    def _pause(self, exc: LLMUnavailable) -> None:
+    def _paused(self, exc: LLMUnavailable) -> None:
         """Stop asking the LLM for a while; say so once, with what the readers lose."""
-        if self._clock() < self._paused_until:
+        if not self._pause.start(exc):
             return
-        self._paused_until = self._clock() + self._outage_pause
+        state = self._pause.current()
+        if state is not None and state.refused:
+            log.warning(
+                "%s; papers get the offline English TL;DR without translation until the next "
+                "fetch run asks the LLM again",
+                exc,
+            )  # fmt: skip
+            return
         log.warning(
             "%s; for the next %d minutes papers get the offline English TL;DR without "
             "translation, retried on a later run",
-            exc, self._outage_pause // 60,
+            exc, self._pause.outage_seconds // 60,
         )  # fmt: skip
 
     def _log_budget(self) -> None:
@@ -317,7 +283,3 @@ class SummaryService:
                 "English TL;DR without translation until the next UTC day, then are retried",
                 self._budget.limit, today,
             )  # fmt: skip
-
-
-class BudgetExhausted(SummarizeError):
-    """Today's LLM call budget is spent; the paper gets its offline summary for now."""

@@ -13,7 +13,7 @@ from bot import lanes
 from bot.errors import DigestError
 from bot.models import Chat, Digest, Paper, Summary
 from bot.store.aio import AsyncStore
-from bot.store.chats import Chats, Counters, Feeds
+from bot.store.chats import Chats, Counters, Feeds, Notes
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
 from bot.store.journal import SendJournal
@@ -64,6 +64,7 @@ class Store:
             self.db.close()
             raise
         self.chats, self.feeds, self.counts = Chats(self.db), Feeds(self.db), Counters(self.db)
+        self.notes = Notes(self.db)
         self.papers, self.summaries = Papers(self.db), Summaries(self.db)
         self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
         self.votes, self.saved = Votes(self.db), Saved(self.db)
@@ -225,11 +226,24 @@ class Store:
         """Add n to a counter and return its new value."""
         return self._write(self.counts.bump, name, n)
 
+    def bump_many(self, amounts: dict[str, int]) -> None:
+        """Add to several counters in one commit."""
+        self._write(self.counts.bump_many, amounts)
+
     def counter(self, name: str) -> int:
         return self._read(self.counts.get, name)
 
     def counters(self) -> dict[str, int]:
         return self._read(self.counts.all)
+
+    # notes the bot keeps about itself (table meta)
+
+    def get_note(self, name: str) -> Any:
+        """A note ("llm_adaptations": what each LLM model refuses), None when there is none."""
+        return self._read(self.notes.get, name)
+
+    def put_note(self, name: str, value: Any) -> None:
+        self._write(self.notes.put, name, value)
 
     # the file
 

@@ -1,4 +1,5 @@
-"""Chats, feed states and counters: one row per chat, per feed query, per counter name."""
+"""Chats, feed states, counters and the file's own notes: one row per chat, feed query, counter
+name, note."""
 
 from __future__ import annotations
 
@@ -49,8 +50,30 @@ class Counters:
         self.db["counters"][name] = value
         return value
 
+    def bump_many(self, amounts: dict[str, int]) -> None:
+        for name, n in amounts.items():
+            self.bump(name, n)
+
     def get(self, name: str) -> int:
         return int(self.db["counters"].get(name, 0))
 
     def all(self) -> dict[str, int]:
         return {name: int(value) for name, value in self.db["counters"].items()}
+
+
+class Notes:
+    """Table `meta`, other than its "schema" row: small notes the bot keeps about itself
+    (what each LLM model refuses, "llm_adaptations")."""
+
+    RESERVED = frozenset({"schema"})  # the schema version is the migrations' alone
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, name: str) -> Any:
+        return None if name in self.RESERVED else self.db["meta"].get(name)
+
+    def put(self, name: str, value: Any) -> None:
+        if name in self.RESERVED:
+            raise ValueError(f"meta row {name!r} is not a note")
+        self.db["meta"][name] = value

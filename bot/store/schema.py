@@ -5,6 +5,7 @@ Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | table | key | value |
 | --- | --- | --- |
 | meta | "schema" | the schema version, an int |
+| meta | "llm_adaptations" | {model: [[parameter, "drop" or "rename" or "set", value], ...]} |
 | chats | chat id | `Chat` dict |
 | papers | paper id ("2411.00001") | `Paper` dict |
 | days | ISO day | {paper id: announce type}, in feed order |

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.llm.answers import ENGLISH_STOPWORDS
+from tests.fakes.llm_providers import Provider, as_json, provider
 from tests.fakes.scripted import Behaviour, ScriptedServer
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
@@ -92,17 +93,52 @@ def echo_key(where: str, body: dict[str, Any], headers: dict[str, str]) -> Behav
 class FakeLLM(ScriptedServer):
     """`with FakeLLM() as llm:` serves `llm.url` (ending in /v1); `llm.requests` holds the bodies.
 
-    `script(...)` queues behaviours for the next requests; `default` answers the rest.
+    `script(...)` queues behaviours for the next requests; `default` answers the rest. With
+    a `provider` (tests/fakes/llm_providers.py: "openai", "deepseek", "dashscope", "ollama",
+    "llamacpp"), the server checks each request as that provider does (its key, its models, the
+    parameters it refuses) and answers in its shape, usage included; `answered` holds the usage
+    of every 200 answer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str | None = None, api_key: str | None = None) -> None:
         super().__init__()
+        self.provider: Provider | None = None
+        self.answered: list[dict[str, Any]] = []
+        if provider is not None:
+            self.use(provider, api_key)
         self.default: Behaviour = ("translate",)
         self._gate = threading.Event()  # cleared by hold(): every request waits until release()
         self._gate.set()
         self.held = 0  # requests waiting at the gate now
+        self._refused = 0
 
     translation = staticmethod(translation)  # the default answer, for ("call", fn) behaviours
+
+    def use(self, name: str, api_key: str | None = None) -> FakeLLM:
+        """Behave like this provider from the next request on (`api_key`: the one it accepts)."""
+        self.provider = provider(name, api_key)
+        return self
+
+    def refusals(self) -> int:
+        """Requests the provider refused (4xx) so far."""
+        with self._lock:
+            return self._refused
+
+    def _provider_answer(
+        self, body: dict[str, Any], headers: dict[str, str], status: int, content: str
+    ) -> tuple[int, bytes]:
+        """The provider's refusal of the request, or its completion object for `content`."""
+        assert self.provider is not None
+        with self._lock:  # the provider's cache and the counts are shared by handler threads
+            refusal = self.provider.refusal(body, headers)
+            if refusal is not None:
+                self._refused += 1
+                return refusal[0], as_json(refusal[1])
+            if status != 200:
+                return status, content.encode()
+            answer = self.provider.answer(body, content)
+            self.answered.append(answer["usage"])
+            return 200, as_json(answer)
 
     def requests_for(self, lang: str) -> list[dict[str, Any]]:
         """The received bodies that asked for this language."""
@@ -178,8 +214,11 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 behaviour = ("status", 404)
             status, content, extra = fake.respond(behaviour, body)
-            payload = _completion(content, str(body.get("model", ""))) if status == 200 else (
-                content.encode())  # fmt: skip
+            if fake.provider is not None:
+                status, payload = fake._provider_answer(body, headers, status, content)
+            else:
+                payload = _completion(content, str(body.get("model", ""))) if status == 200 else (
+                    content.encode())  # fmt: skip
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
