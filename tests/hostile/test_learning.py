@@ -55,7 +55,11 @@ CASES = [
     Case(
         "chinese",
         "/interests 图神经网络 graph",
-        ("Interests: 图神经网络 graph",),
+        (
+            "Interests saved: 图神经网络 graph",
+            "need an LLM",
+            "only these words of them match: graph",
+        ),
         "图神经网络 graph",
     ),
     Case(
