@@ -1,18 +1,23 @@
-"""Interests in any language, through the real Application on the recorded all-archives day:
-a Chinese sentence is turned once into English search terms that rank the day's medical LLM
-papers first with 💡 lines in Chinese, also after a restart; English works as before; without
-an LLM the reply says plainly that nothing matches and no 💡 line claims a match."""
+"""Interests in any language, through the real Application on the recorded 1,504-paper day: a
+Chinese sentence is turned once into English search terms that rank the day's medical LLM papers
+first with 💡 lines in Chinese, also after a restart; English works as before; without an LLM
+the reply says plainly that nothing matches; the terms call waits for no other chat."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from bot.telegram.buttons import setting_data
 from tests.conftest import ARXIV
+from tests.e2e.test_concurrency import position
+from tests.e2e.test_providers import use_block
+from tests.fakes.embed_server import FakeEmbeddings
+from tests.fakes.llm_server import interests_asked, translation
 from tests.handlers import press, stored
 from tests.harness import Harness
 
-ZH, EN = 701, 702
+ZH, EN, OTHER = 701, 702, 703
 ZH_INTERESTS = "医疗人工智能、用于临床的大语言模型和医学问答"
 EN_INTERESTS = "medical AI, large language models for clinical use and medical question answering"
 # what the loopback LLM's glossary makes of ZH_INTERESTS, in the text's order
@@ -148,3 +153,106 @@ async def test_an_llm_failure_is_said_and_the_next_fetch_asks_again(
     assert "英文检索词查找：medical" in current["plain_text"]
     top, _ = await digest_top(harness, ZH)
     assert set(top) >= MEDICAL
+
+
+async def test_another_chat_is_answered_while_a_chats_terms_call_waits_at_the_llm(
+    llm_harness: Harness,
+) -> None:
+    harness = llm_harness
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    before = len(harness.api.messages_to(ZH))
+    harness.llm.hold()
+    harness.api.push_message(ZH, f"/interests {ZH_INTERESTS}")
+    await harness.wait_until(lambda: harness.llm.held > 0)
+    [helped] = await harness.say(OTHER, "/help")
+    [listed] = await harness.say(OTHER, "/interests")
+    assert harness.llm.held > 0, "ZH's terms call was still pending when OTHER was answered"
+    assert len(harness.api.messages_to(ZH)) == before, "ZH's reply had not come yet"
+    harness.llm.release()
+    answer = (await harness.api.wait_for_messages(ZH, before + 1))[before]
+    assert "英文检索词查找：medical" in answer["plain_text"]
+    assert position(harness, helped) < position(harness, listed) < position(harness, answer)
+
+
+async def test_the_terms_call_goes_the_providers_way_and_its_tokens_are_counted(
+    llm_harness: Harness,
+) -> None:
+    harness = llm_harness
+    use_block(harness, "openai", LLM_OMIT="-", LLM_EXTRA_BODY='{"reasoning_effort": "minimal"}')
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    requests = len(harness.llm.requests)
+    [answer] = await harness.say(ZH, f"/interests {ZH_INTERESTS}")
+    assert "英文检索词查找：" + ", ".join(ZH_TERMS) in answer["plain_text"]
+    asked = harness.llm.requests[requests:]
+    assert [body["reasoning_effort"] for body in asked] == ["minimal"] * len(asked)
+    assert "temperature" not in asked[-1]  # the refused parameter was changed, as for summaries
+    assert asked[-1]["max_completion_tokens"] > 0  # the output cap
+    counters = harness.engine.store.counters()
+    assert sum(n for name, n in counters.items() if name.startswith("llm_tokens_in:")) > 0
+    assert harness.engine.summaries.spent.calls == 1
+
+
+async def test_with_embeddings_the_text_is_embedded_as_written(
+    llm_harness: Harness, fake_embeddings: FakeEmbeddings
+) -> None:
+    harness = llm_harness
+    harness.env = {"EMBED_BASE_URL": fake_embeddings.url, "EMBED_MODEL": "fake-embed"}
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    await harness.say(ZH, f"/interests {ZH_INTERESTS}")
+    await harness.say(ZH, "/digest", expect=None)
+    assert ZH_INTERESTS in fake_embeddings.inputs
+    assert not any(term in fake_embeddings.inputs for term in ZH_TERMS)
+
+
+async def test_without_an_llm_an_embeddings_api_reads_the_text_and_the_reply_says_so(
+    harness: Harness, fake_embeddings: FakeEmbeddings
+) -> None:
+    harness.env = {"EMBED_BASE_URL": fake_embeddings.url, "EMBED_MODEL": "fake-embed"}
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    [answer] = await harness.say(ZH, f"/interests {ZH_INTERESTS}")
+    assert "向量（embeddings）排序会按原文的意思" in answer["plain_text"]
+    await harness.say(ZH, "/digest", expect=None)
+    assert ZH_INTERESTS in fake_embeddings.inputs
+
+
+async def test_an_llm_that_is_down_is_said_and_counts_no_failure(llm_harness: Harness) -> None:
+    harness = llm_harness
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    harness.llm.script(("status", 500))
+    [answer] = await harness.say(ZH, f"/interests {ZH_INTERESTS}")
+    assert "LLM 还没有把它们转成英文检索词" in answer["plain_text"]
+    assert "目前它们匹配不到任何论文" in answer["plain_text"]
+    assert (stored(harness, ZH).interest_terms, stored(harness, ZH).terms_failures) == ((), 0)
+
+
+async def test_three_unusable_answers_give_up_and_ask_for_english_words(
+    llm_harness: Harness,
+) -> None:
+    harness = llm_harness
+    await harness.start()
+    await subscribe(harness, ZH, "zh")
+    hostile = {"terms": ["<script>alert(1)</script>", "医疗", "x" * 300, 42]}
+
+    def answer_to(body: dict) -> tuple[int, str]:  # papers are translated, terms are junk
+        made = hostile if interests_asked(body) else translation(body)
+        return 200, json.dumps(made, ensure_ascii=False)
+
+    harness.llm.default = ("call", answer_to)
+    [answer] = await harness.say(ZH, f"/interests {ZH_INTERESTS}")
+    assert "下次抓取时我会再问它" in answer["plain_text"]
+    await harness.scheduler.fetch()
+    await harness.scheduler.fetch()
+    assert harness.llm.terms_requests() == [ZH_INTERESTS] * 3
+    await harness.scheduler.fetch()
+    assert len(harness.llm.terms_requests()) == 3  # given up: asked no more
+    [current] = await harness.say(ZH, "/interests")
+    assert "LLM 没能把它们转成英文检索词" in current["plain_text"]
+    assert "请用英文单词来写" in current["plain_text"] and "<script>" not in current["text"]
+    harness.llm.default = ("translate",)
+    [again] = await harness.say(ZH, f"/interests {ZH_INTERESTS}")  # set again: asked again
+    assert "英文检索词查找：medical" in again["plain_text"]
