@@ -1,5 +1,5 @@
 """The LLM: the chat-completions client, checks of its answers, the summary service, the tokens
-spent, and what each model refuses."""
+spent, what each model refuses, and English search terms for interests in another language."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from bot.llm.answers import check_answer, language_name
 from bot.llm.client import LLMSummarizer
 from bot.llm.outage import LLMState
 from bot.llm.summaries import SummaryService
+from bot.llm.terms import InterestTerms, english_words, needs_terms, read_terms, terms_status
 from bot.llm.usage import Usage
 from bot.llm.wire import LLMRefused, LLMUnavailable
 
 __all__ = [
     "ADAPTATIONS_NOTE",
     "Adaptations",
+    "InterestTerms",
     "LLMRefused",
     "LLMState",
     "LLMSummarizer",
@@ -22,5 +24,9 @@ __all__ = [
     "Usage",
     "check_answer",
     "config_hint",
+    "english_words",
     "language_name",
+    "needs_terms",
+    "read_terms",
+    "terms_status",
 ]
