@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import slots  # noqa: E402
+from bot.digest import slots  # noqa: E402
 from bot.models import Chat  # noqa: E402
 from bot.store import FILENAME, Store  # noqa: E402
 from tests.fakes.bot_api import FakeBotApi  # noqa: E402

@@ -1,4 +1,4 @@
-"""The `arxiv-digest` command: run the bot, preview a digest, or fetch once."""
+"""The `arxiv-digest` command: run the bot, preview a digest, fetch once, or check the setup."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.check import check
 from bot.config import Settings, load_settings
 from bot.engine import open_engine
 from bot.errors import DigestError
@@ -27,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("run", help="start the bot (long polling) with its scheduler")
     commands.add_parser("fetch", help="run the fetch-and-summarize job once and exit")
+    checks = commands.add_parser(
+        "check", help="try the bot token, the LLM, embeddings, arXiv and the data folder"
+    )
+    checks.add_argument("--lang", default="zh", help="language the LLM check translates into")
     show = commands.add_parser("preview", help="print a digest to stdout, no Telegram needed")
     show.add_argument("topics", nargs="*", metavar="TOPIC", help='cs.AI, hep-th, "a phrase", ...')
     show.add_argument("--feed", default="", metavar="PATH_OR_URL", help="a feed file or URL")
@@ -57,8 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging((settings.telegram_token, settings.llm_api_key, settings.embed_api_key), level)
     if args.command == "run":
         return _run(settings)
-    if args.command == "preview":
+    if args.command in ("preview", "check"):
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else logging.ERROR)
+    if args.command == "check":
+        return check(settings, args.lang.strip().lower() or "zh")
     try:
         return asyncio.run(_one_shot(args, settings))
     except DigestError as error:

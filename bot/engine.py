@@ -16,10 +16,12 @@ import httpx
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
 from bot.digest import chat_feeds, chat_topics
-from bot.llm import ADAPTATIONS_NOTE, Adaptations, LLMSummarizer, SummaryService
+from bot.llm import ADAPTATIONS_NOTE, Adaptations, InterestTerms, LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
 from bot.store import AsyncStore, Store
+
+TERMS_WAIT = 15.0  # seconds at most a /interests reply waits for the LLM's search terms
 
 
 class FeedFetches:
@@ -138,10 +140,19 @@ class Engine:
     # every chat's ranking, with the TF-IDF index and embeddings of a day's papers it shares
     ranking: Ranking = field(init=False)
     db: AsyncStore = field(init=False)  # the store's calls, awaited in a worker thread
+    # English search terms for interests in another language, made by the LLM
+    terms: InterestTerms = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
         self.ranking = Ranking(self.store, self.http, self.settings)
+        self.terms = InterestTerms(
+            self.store,
+            self.summaries,
+            llm=self.settings.llm_enabled,
+            embed=self.settings.embed_enabled,
+            wait=min(self.settings.llm_timeout, TERMS_WAIT),
+        )
         self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
 
     async def feeds_fetched(self, chat: Chat) -> None:

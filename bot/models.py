@@ -114,6 +114,9 @@ class Chat:
     weekday: int = 0  # the weekly digest's day, 0 Monday ... 6 Sunday
     thread_id: int = 0  # the forum topic digests go to (message_thread_id); 0: General / none
     interests: str = ""  # the chat's interests in its own words (/interests), they rank digests
+    # English search terms an LLM made of `interests` in another language (bot.llm.terms)
+    interest_terms: tuple[str, ...] = ()
+    terms_failures: int = 0  # unusable answers for these interests; terms are asked again below 3
     interests_tip_shown: bool = False  # a digest header told it once how to set interests
 
     def to_dict(self) -> dict[str, Any]:

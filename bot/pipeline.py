@@ -76,6 +76,7 @@ async def run_fetch(
                 unchanged += 1
             else:
                 new += added
+        chats = await engine.terms.catch_up(chats)  # interest terms a failed LLM still owes
         summarized = await summarize_pending(engine, chats)
     await engine.db.put_feed_state("_last_run", {"at": time.time(), "failed": failed})
     state = engine.summaries.state()

@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.digest import PaperMarks, shorten, strip_invisible
 from bot.i18n import t
+from bot.llm import english_words
 from bot.models import Chat
 from bot.ranking import INTERESTS_LIMIT, InterestsRefused, clean_interests
 from bot.store import Tally
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 OFF_WORDS = frozenset({"off", "clear", "none", "关闭", "清除"})
 TITLE_UNITS = 80  # a paper's title in a vote's reply
+TERMS_UNITS = 240  # the English search terms shown
 
 
 async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -33,15 +35,15 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await get_or_create_chat(update, context)
     typed = args_text(update, context)
     visible = " ".join(strip_invisible(typed).split())
+    engine = engine_of(context)
     if not visible:
-        await reply(update, context, _interests_text(chat))
+        await reply(update, context, _interests_text(chat, engine.terms.status(chat)))
         return
     if not await may_change(update, context):
         await refuse_change(update, context)
         return
-    db = engine_of(context).db
     if visible.lower() in OFF_WORDS:
-        await db.set_interests(chat.chat_id, "")
+        await engine.db.set_interests(chat.chat_id, "")
         await reply(update, context, esc(t(chat.lang, "learning.interests_cleared")))
         return
     try:
@@ -55,14 +57,41 @@ async def interests(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         }
         await reply(update, context, t(chat.lang, key, **values))
         return
-    await db.set_interests(chat.chat_id, cleaned)
-    await reply(update, context, t(chat.lang, "learning.interests_set_html", echo=echo(cleaned)))
+    stored = await engine.terms.set_interests(chat.chat_id, cleaned)  # with the LLM's terms
+    stored = stored or chat.with_changes(interests=cleaned)
+    await reply(update, context, _set_text(stored, engine.terms.status(stored)))
 
 
-def _interests_text(chat: Chat) -> str:
+def _set_text(chat: Chat, status: str) -> str:
+    """The reply to interests just set: what they are, and what the bot will look for."""
+    matched = status in ("english", "terms", "embedded")
+    key = "learning.interests_set_html" if matched else "learning.interests_saved_html"
+    return "\n".join([t(chat.lang, key, echo=echo(chat.interests)), *_match_lines(chat, status)])
+
+
+def _interests_text(chat: Chat, status: str) -> str:
     if chat.interests:
-        return t(chat.lang, "learning.interests_current_html", interests=esc(chat.interests))
+        current = t(chat.lang, "learning.interests_current_html", interests=esc(chat.interests))
+        return "\n".join([current, *_match_lines(chat, status)])
     return t(chat.lang, "learning.interests_none_html", limit=INTERESTS_LIMIT)
+
+
+def _match_lines(chat: Chat, status: str) -> list[str]:
+    """What interests written in another language are matched by (bot.llm.terms): the English
+    search terms, the embeddings, or why nothing yet and the English words that count."""
+    lang = chat.lang
+    if status == "terms":
+        terms = echo(", ".join(chat.interest_terms), TERMS_UNITS)
+        return [t(lang, "learning.interests_terms_html", terms=terms)]
+    if status not in ("later", "gave_up", "no_llm", "embedded"):
+        return []
+    lines = [t(lang, f"learning.interests_{status}_html")]
+    if status == "embedded":
+        return lines
+    words = english_words(chat.interests)
+    if words:
+        return [*lines, t(lang, "learning.interests_only_words_html", words=echo(", ".join(words)))]
+    return [*lines, esc(t(lang, "learning.interests_no_match"))]
 
 
 async def like(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -42,9 +42,9 @@ class Change:
 
     def describe(self) -> str:
         if self.kind == "rename":
-            return "max_completion_tokens instead of max_tokens"
+            return "with max_completion_tokens instead of max_tokens"
         if self.kind == "set":
-            return f"{self.param} = {json.dumps(self.value)}"
+            return f"with {self.param} = {json.dumps(self.value)}"
         return f"without {self.param}"
 
     def to_json(self) -> list[Any]:

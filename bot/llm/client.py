@@ -280,7 +280,7 @@ class LLMSummarizer:
             hint = config_hint(self.adaptations.of(self.model), self.extra_body, self.omit,
                                self.max_output_tokens)  # fmt: skip
             log.warning(
-                "LLM model %r refused a parameter (HTTP %d: %s); its requests go with %s from "
+                "LLM model %r refused a parameter (HTTP %d: %s); its requests go %s from "
                 "now on. To keep this in the config: %s",
                 self.model, refusal.status, cut(refusal.message), change.describe(), hint,
             )  # fmt: skip
@@ -304,6 +304,25 @@ class LLMSummarizer:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._pieces)
+
+    async def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_usage: Callable[[Usage], None] | None = None,
+    ) -> str:
+        """The answer to other messages asking for a JSON object (interest terms), sent as a
+        summary's request is (`request_body`: extra_body, the output cap, what the model refuses
+        changed; retried alike); SummarizeError when it is cut or quotes a secret."""
+        answer = await self._complete(self.request_body(messages), on_request)
+        if on_usage is not None:
+            on_usage(answer.usage)
+        if answer.cut:
+            raise SummarizeError(self._cut_problem(answer.usage))
+        if holds_secret(answer.content, self._pieces):
+            raise SummarizeError("the answer repeats a secret (the API key or the bot token)")
+        return answer.content
 
 
 def _correction(content: str, problem: str, lang: str) -> list[dict[str, str]]:

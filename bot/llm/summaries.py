@@ -395,6 +395,28 @@ class SummaryService:
             exc, self._pause.outage_seconds // 60,
         )  # fmt: skip
 
+    async def ask(self, messages: list[dict[str, str]]) -> str:
+        """One LLM answer outside summaries (interest terms): counted in today's budget and
+        tokens, not asked while the LLM is paused; SummarizeError (LLMUnavailable,
+        BudgetExhausted) when it cannot be made or fails."""
+        if self._llm is None:
+            raise LLMUnavailable("no LLM is configured")
+        spending, day = Spending(self._budget, reserved=False), self._budget.day
+
+        def spend() -> None:
+            if self._pause.active:
+                raise LLMUnavailable("the LLM was unavailable moments ago")
+            spending.request()
+
+        try:
+            return await self._llm.complete(messages, on_request=spend, on_usage=spending.spent)
+        except LLMUnavailable as exc:
+            self._paused(exc)
+            raise
+        finally:
+            self.spent += spending.usage
+            await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
+
     def _log_budget(self) -> None:
         today = self._budget.today()
         if self._budget_logged != today:

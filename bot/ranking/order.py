@@ -98,7 +98,7 @@ def chat_signal(store: Store, chat: Chat) -> Signal:
     liked_ids = dict.fromkeys((*votes.liked, *saved))
     liked = [p for p in map(store.get_paper, liked_ids) if p is not None]
     disliked = [p for p in map(store.get_paper, votes.disliked) if p is not None]
-    return Signal.for_chat(chat.topics, chat.interests, liked, disliked)
+    return Signal.for_chat(chat.topics, chat.interests, liked, disliked, chat.interest_terms)
 
 
 def _build(store: Store, days: tuple[str, ...]) -> PaperIndex:

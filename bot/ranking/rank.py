@@ -8,9 +8,11 @@ gather over the day's postings. A paper's score is
         [+ a ridge classifier of liked against disliked, from 3 likes and 3 dislikes]
         + 1.0 for a followed author, 0.3 for a followed phrase
 
-Interests are matched by their Latin-script words (arXiv abstracts are English); an interest
-with no known word ranks by votes alone, or keeps today's order. Building the index (about a
-second for 1,500 papers) and ranking are CPU work: from the event loop, run them in a thread.
+Interests are matched by their Latin-script words and, for interests written in another
+language, the English search terms an LLM made of them (bot.llm.terms; arXiv abstracts are
+English); an interest with no known word ranks by votes alone, or keeps today's order.
+Building the index (about a second for 1,500 papers) and ranking are CPU work: from the event
+loop, run them in a thread.
 """
 
 from __future__ import annotations
@@ -49,11 +51,18 @@ class Signal:
     liked: tuple[Paper | str, ...] = ()
     disliked: tuple[Paper | str, ...] = ()
     boosts: tuple[Topic, ...] = ()  # the chat's phrase and author topics
+    terms: tuple[str, ...] = ()  # English search terms made of interests in another language
 
     @property
     def is_empty(self) -> bool:
         """No interests and no votes: the digest keeps today's order (boosts alone do not rank)."""
         return not (self.interests.strip() or self.liked or self.disliked)
+
+    @property
+    def words(self) -> str:
+        """What the word ranker reads of the interests: the text as written (its Latin-script
+        words count), then each English search term, punctuation between them."""
+        return ". ".join((self.interests, *self.terms)) if self.terms else self.interests
 
     @classmethod
     def for_chat(
@@ -62,10 +71,12 @@ class Signal:
         interests: str = "",
         liked: Iterable[Paper | str] = (),
         disliked: Iterable[Paper | str] = (),
+        terms: Iterable[str] = (),
     ) -> Signal:
-        """The signal of a chat from its stored topic strings, interests and votes."""
+        """The signal of a chat from its stored topic strings, interests (with their English
+        search terms) and votes."""
         boosts = tuple(t for t in chat_topics(tuple(topics)) if t.kind in BOOSTS)
-        return cls(interests, tuple(liked), tuple(disliked), boosts)
+        return cls(interests, tuple(liked), tuple(disliked), boosts, tuple(terms))
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def tfidf_parts(index: PaperIndex, papers: Sequence[Paper], signal: Signal) -> P
     liked_probes = [index.probe(p) for p in liked]
     disliked_probes = [index.probe(p) for p in disliked]
     k, j = len(liked), len(disliked)
-    probes = [index.query(signal.interests), *(strongest(p) for p in liked_probes)]
+    probes = [index.query(signal.words), *(strongest(p) for p in liked_probes)]
     probes += [strongest(p) for p in disliked_probes]
     model = vote_model(signal)
     if model == "linear":
@@ -197,7 +208,7 @@ def rank(
     scores = scores + np.array([weight for weight, _ in boosts], dtype=np.float32)
     order = np.argsort(-scores, kind="stable").tolist()  # ties keep today's order
     explained = order[: len(order) if reasons_for is None else reasons_for]
-    reasons = _reasons(index, papers, explained, parts, [b for _, b in boosts], signal.interests)
+    reasons = _reasons(index, papers, explained, parts, [b for _, b in boosts], signal.words)
     return [Ranked(papers[i], float(scores[i]), reasons.get(i, NO_REASON)) for i in order]
 
 

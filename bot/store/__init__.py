@@ -310,12 +310,28 @@ class Store:
         return self._read(self.votes.of_chat, chat_id)
 
     def set_interests(self, chat_id: int, interests: str) -> Chat | None:
-        """Store the chat's interests ("" clears them); None when the chat is unknown."""
+        """Store the chat's interests ("" clears them), without search terms yet; None when
+        the chat is unknown."""
         with self.db.step():
             chat = self.chats.get(chat_id)
             if chat is None:
                 return None
-            chat = chat.with_changes(interests=interests)
+            chat = chat.with_changes(interests=interests, interest_terms=(), terms_failures=0)
+            self.chats.put(chat)
+            return chat
+
+    def set_interest_terms(
+        self, chat_id: int, interests: str, terms: tuple[str, ...], failed: bool = False
+    ) -> Chat | None:
+        """Store the English terms made of `interests` (or count a failure to make them),
+        unless the chat has other interests by now; the chat as stored, None when unknown."""
+        with self.db.step():
+            chat = self.chats.get(chat_id)
+            if chat is None or chat.interests != interests:
+                return chat
+            chat = chat.with_changes(
+                interest_terms=terms, terms_failures=chat.terms_failures + int(failed)
+            )
             self.chats.put(chat)
             return chat
 

@@ -123,3 +123,10 @@ class AsyncStore:
 
     async def set_interests(self, chat_id: int, interests: str) -> Chat | None:
         return await lanes.in_thread(self.store.set_interests, chat_id, interests)
+
+    async def set_interest_terms(
+        self, chat_id: int, interests: str, terms: tuple[str, ...], failed: bool = False
+    ) -> Chat | None:
+        return await lanes.in_thread(
+            self.store.set_interest_terms, chat_id, interests, terms, failed
+        )

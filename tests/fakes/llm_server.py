@@ -17,7 +17,8 @@ from tests.fakes.llm_providers import Provider, as_json, provider
 from tests.fakes.scripted import Behaviour, ScriptedServer
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
-#   ("translate",)              a valid answer in the asked language (the default)
+#   ("translate",)              a valid answer in the asked language (the default); to a request
+#                               for interest terms (bot.llm.terms), {"terms": [...]} from GLOSSARY
 #   ("english",)                title and abstract left in English: a wrong-language answer
 #   ("json", obj)               the message content is json.dumps(obj)
 #   ("raw", text)               the message content is text as is (invalid JSON, fences, ...)
@@ -38,6 +39,17 @@ FILLERS = {
     "ru": "перевод",
 }
 _LINE = re.compile(r"^Target language: .*\(([\w-]+)\)$", re.MULTILINE)
+# A stand-in for a model's English search terms: the phrases it knows, in the text's order,
+# then the text's own Latin-script words.
+GLOSSARY = {
+    "医学问答": "medical question answering",
+    "大语言模型": "large language models",
+    "人工智能": "artificial intelligence",
+    "图神经网络": "graph neural networks",
+    "天气预报": "weather forecasting",
+    "医疗": "medical",
+    "临床": "clinical",
+}
 
 
 def _request_parts(body: dict[str, Any]) -> tuple[str, str, str]:
@@ -70,6 +82,24 @@ def translation(body: dict[str, Any]) -> dict[str, str]:
         return {"title": title, "tldr": f"In short: {first}.", "abstract": ""}
     return {"title": _translate(title, lang), "tldr": _translate(first, lang),
             "abstract": _translate(abstract, lang)}  # fmt: skip
+
+
+def interests_asked(body: dict[str, Any]) -> str | None:
+    """The interest text of a request for search terms made by bot.llm.terms; else None."""
+    asks = [str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"]
+    text = next((t for t in asks if t.startswith("Interests: ")), None)
+    return text.removeprefix("Interests: ").split("\n\n")[0] if text is not None else None
+
+
+def terms(text: str) -> dict[str, list[str]]:
+    """The answer a good model gives to a request for the English search terms of `text`."""
+    found: list[tuple[int, str]] = []
+    for phrase in sorted(GLOSSARY, key=len, reverse=True):
+        if phrase in text:
+            found.append((text.index(phrase), GLOSSARY[phrase]))
+            text = text.replace(phrase, " " * len(phrase))
+    found += [(m.start(), m.group()) for m in re.finditer(r"[A-Za-z][A-Za-z-]+", text)]
+    return {"terms": [term for _, term in sorted(found)]}
 
 
 def english(body: dict[str, Any]) -> dict[str, str]:
@@ -145,6 +175,11 @@ class FakeLLM(ScriptedServer):
         with self._lock:
             return [b for b in self.requests if _request_parts(b)[0] == lang]
 
+    def terms_requests(self) -> list[str]:
+        """The interest texts of the received requests for search terms, in order."""
+        with self._lock:
+            return [t for t in map(interests_asked, self.requests) if t is not None]
+
     def hold(self) -> None:
         """Make every request wait, unanswered, until `release()`: an LLM that hangs."""
         self._gate.clear()
@@ -180,6 +215,9 @@ class FakeLLM(ScriptedServer):
         if kind == "call":
             status, content = behaviour[1](body)
             return status, content, {}
+        asked = interests_asked(body)
+        if kind == "translate" and asked is not None:
+            return 200, json.dumps(terms(asked), ensure_ascii=False), {}
         makers: dict[str, Callable[[], str]] = {
             "translate": lambda: json.dumps(translation(body), ensure_ascii=False),
             "english": lambda: json.dumps(english(body)),

@@ -12,6 +12,12 @@ from typing import Any, Self
 Behaviour = tuple[Any, ...]
 
 
+class _Server(ThreadingHTTPServer):
+    """The stdlib's threaded server with a listen backlog for a bot's concurrent requests."""
+
+    request_queue_size = 128
+
+
 class ScriptedServer:
     """`with Fake() as server:` serves `server.url` (ending in /v1). Subclasses give `default`
     and `handler()`, the request handler class that calls `next_behaviour`."""
@@ -45,7 +51,7 @@ class ScriptedServer:
         raise NotImplementedError  # each fake answers its own API
 
     def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler())
+        self._server = _Server(("127.0.0.1", 0), self.handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True

@@ -25,6 +25,8 @@ async def h(harness: Harness) -> Harness:
     harness.clock.set(DAY)
     await harness.start()
     await harness.say(CHAT, "/start")
+    # due tonight: only /digest sends digests here, no scheduled delivery races it
+    await harness.say(CHAT, "/time 23:00")
     await harness.say(CHAT, "/subscribe quant-ph")
     await harness.settled()
     return harness

@@ -55,7 +55,11 @@ CASES = [
     Case(
         "chinese",
         "/interests 图神经网络 graph",
-        ("Interests: 图神经网络 graph",),
+        (
+            "Interests saved: 图神经网络 graph",
+            "need an LLM",
+            "only these words of them match: graph",
+        ),
         "图神经网络 graph",
     ),
     Case(
@@ -94,5 +98,90 @@ async def test_hostile_learning_input_gets_a_short_reply_and_stores_what_it_says
     chat = harness.engine.store.get_chat(USER)
     assert chat is not None and chat.interests == case.interests
     assert harness.engine.store.chat_votes(USER).count == 0
+    assert harness.api.rejections == []
+    assert tracebacks(caplog) == []
+
+
+@dataclass(frozen=True)
+class TermsCase:
+    """Hostile /interests with an LLM: the reply, the interests stored, the terms asked for."""
+
+    name: str
+    typed: str
+    shows: tuple[str, ...]
+    interests: str = ""
+    asked: tuple[str, ...] = ()
+
+
+LOOK_FOR = "so I look for: "
+TERMS_CASES = [
+    TermsCase("empty", "/interests", ("no interests yet",)),
+    TermsCase("zero-width-only", "/interests \u200b\u200d\ufeff", ("no interests yet",)),
+    TermsCase(
+        "huge-chinese",
+        "/interests " + "医" * 5000,
+        ("5000 characters", f"at most {INTERESTS_LIMIT}", "You sent: " + "医" * 19 + "…"),
+    ),
+    TermsCase(
+        "binary-chinese",
+        "/interests \x00医疗\x7f\x01 AI\x02",
+        ("Interests: 医疗 AI", LOOK_FOR + "medical, AI"),
+        "医疗 AI",
+        ("医疗 AI",),
+    ),
+    TermsCase(
+        "rtl-override-chinese",
+        "/interests \u202e医疗人工智能\u202c",
+        ("Interests: 医疗人工智能", LOOK_FOR + "medical, artificial intelligence"),
+        "医疗人工智能",
+        ("医疗人工智能",),
+    ),
+    TermsCase(
+        "rtl-arabic",  # the loopback model knows no Arabic: no usable terms, said so
+        "/interests \u202bتعلم الآلة\u202c",
+        ("Interests saved: تعلم الآلة", "not turned them into English", "match nothing"),
+        "تعلم الآلة",
+        ("تعلم الآلة",),
+    ),
+    TermsCase(
+        "zero-width-chinese",
+        "/interests 医\u200b疗",
+        ("Interests: 医疗", LOOK_FOR + "medical"),
+        "医疗",
+        ("医疗",),
+    ),
+    TermsCase(
+        "html-chinese",
+        "/interests <b>医疗</b> & <script>",
+        ("Interests: <b>医疗</b> & <script>", LOOK_FOR + "medical"),
+        "<b>医疗</b> & <script>",
+        ("<b>医疗</b> & <script>",),
+    ),
+    TermsCase(
+        "html-english",
+        "/interests <i>diffusion</i>",
+        ("Interests: <i>diffusion</i>",),
+        "<i>diffusion</i>",
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("case", TERMS_CASES, ids=[case.name for case in TERMS_CASES])
+async def test_hostile_interests_with_an_llm_get_a_short_reply_and_terms_only_when_needed(
+    llm_harness: Harness, caplog: pytest.LogCaptureFixture, case: TermsCase
+) -> None:
+    harness = llm_harness
+    harness.feeds.default_feed = EMPTY_FEED.read_bytes()
+    await harness.start()
+    await harness.say(USER, "/start")
+    answers = await harness.say(USER, case.typed, expect=None)
+    assert len(answers) == 1, [a["plain_text"] for a in answers]
+    shown = answers[0]["plain_text"]
+    for words in case.shows:
+        assert words in shown, shown
+    assert utf16_len(shown) <= SHORT and telegram_length(answers[0]["text"]) <= SHORT
+    chat = harness.engine.store.get_chat(USER)
+    assert chat is not None and chat.interests == case.interests
+    assert harness.llm is not None and harness.llm.terms_requests() == list(case.asked)
     assert harness.api.rejections == []
     assert tracebacks(caplog) == []

@@ -107,3 +107,15 @@ def test_a_kill_mid_migration_leaves_a_file_that_migrates_on_the_next_open(old: 
     with Store(old) as store:
         assert [d.chat_id for d in store.undelivered_digests()] == [-303]
         assert store.sent_paper_ids(101) == set(before["digests"]["sent:101"])
+
+
+def test_chats_written_before_interest_terms_load_without_them_and_take_them(old: Path) -> None:
+    assert all("interest_terms" not in row for row in v0_rows(old / FILENAME)["chats"].values())
+    with Store(old) as store:
+        chats = store.all_chats()
+        assert [(c.interest_terms, c.terms_failures) for c in chats] == [((), 0)] * len(chats)
+        chat = chats[0]
+        store.set_interests(chat.chat_id, "医疗人工智能")
+        store.set_interest_terms(chat.chat_id, "医疗人工智能", ("medical", "AI"))
+    with Store(old) as store:
+        assert store.get_chat(chat.chat_id).interest_terms == ("medical", "AI")

@@ -163,6 +163,7 @@ WRITER = textwrap.dedent(
         papers = [Paper(id=f"{batch:04d}.{i:05d}", version=1, title="t" * 50,
                         abstract="word " * 600, announced=f"2024-01-{batch % 28 + 1:02d}")
                   for i in range(1000)]
+        sys.stdin.readline()  # the test says when each batch begins
         print("start", batch, flush=True)
         store.put_papers(papers)
         print("done", batch, flush=True)
@@ -174,13 +175,17 @@ WRITER = textwrap.dedent(
 def test_a_kill_mid_batch_leaves_the_whole_batch_or_none_of_it(tmp_path: Path) -> None:
     wal = tmp_path / (FILENAME + "-wal")
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)],
-                            stdout=subprocess.PIPE, text=True)  # fmt: skip
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:
+        proc.stdin.write("go\ngo\n")  # two batches, and no third until the test says so
+        proc.stdin.flush()
         for line in proc.stdout:
-            if line.startswith("start 2"):  # two batches are committed; the third is under way
+            if line.startswith("done 1"):
                 break
         committed = wal.stat().st_size  # two batches in the write-ahead log
-        deadline = time.monotonic() + 10
+        proc.stdin.write("go\n")  # the third batch, killed while it is written
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
         while wal.stat().st_size == committed and time.monotonic() < deadline:
             pass  # the third batch is spilling into the log, uncommitted
         mid_write = wal.stat().st_size > committed
