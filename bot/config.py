@@ -17,11 +17,11 @@ from bot.errors import ConfigError
 
 DEFAULT_FILE = resources.files("bot.defaults").joinpath("default.toml")  # config/default.toml
 
-# environment variable -> (section, key)
 # llm.abstracts: which abstracts are translated when papers are fetched (the others when a
 # reader first expands them)
 ABSTRACT_MODES = ("all", "first_page", "on_expand")
 
+# environment variable -> (section, key)
 ENVIRONMENT = {
     "TELEGRAM_API_BASE_URL": ("telegram", "api_base_url"),
     "ARXIV_DIGEST_ADMINS": ("telegram", "admins"),
@@ -33,7 +33,7 @@ ENVIRONMENT = {
 }
 # what the LLM's requests carry beyond the contract's variables (LLM_EXTRA_BODY, a JSON object,
 # is read on its own)
-LLM_ENVIRONMENT = {"LLM_OMIT": ("llm", "omit")}
+LLM_ENVIRONMENT = {"LLM_OMIT": ("llm", "omit"), "LLM_ABSTRACTS": ("llm", "abstracts")}
 # request fields the bot itself sets: extra_body may change them, not these
 FIXED_FIELDS = ("model", "messages", "stream")
 # the optional embeddings API for ranking (bot/embed.py), read like the LLM's

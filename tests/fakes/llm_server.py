@@ -74,14 +74,26 @@ def _translate(text: str, lang: str) -> str:
     return f"{_filler(lang, kept)} {kept}"
 
 
+def asked_keys(body: dict[str, Any]) -> tuple[str, ...]:
+    """The keys the system message asks the answer to hold ("with exactly the keys ...")."""
+    system = " ".join(
+        str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "system"
+    )
+    named = system.partition("exactly the keys")[2].partition(", all strings")[0]
+    return tuple(re.findall(r'"(\w+)"', named)) or ("title", "tldr", "abstract")
+
+
 def translation(body: dict[str, Any]) -> dict[str, str]:
-    """The answer a good model gives for this request (English TL;DR only for `en`)."""
+    """The answer a good model gives for this request, holding the keys it asks for (English
+    TL;DR only for `en`)."""
     lang, title, abstract = _request_parts(body)
     first = abstract.split(". ")[0][:120]
     if lang.lower().startswith("en"):
-        return {"title": title, "tldr": f"In short: {first}.", "abstract": ""}
-    return {"title": _translate(title, lang), "tldr": _translate(first, lang),
-            "abstract": _translate(abstract, lang)}  # fmt: skip
+        answer = {"title": title, "tldr": f"In short: {first}.", "abstract": ""}
+    else:
+        answer = {"title": _translate(title, lang), "tldr": _translate(first, lang),
+                  "abstract": _translate(abstract, lang)}  # fmt: skip
+    return {key: answer[key] for key in asked_keys(body) if key in answer}
 
 
 def interests_asked(body: dict[str, Any]) -> str | None:
@@ -115,8 +127,10 @@ def echo_key(where: str, body: dict[str, Any], headers: dict[str, str]) -> Behav
         return ("call", lambda _: (400, "Incorrect request. " * 10 + f"Your key {key} is invalid"))
     quoted = key[4:16] if where == "partial" else key
     answer = translation(body)
-    answer["tldr"] += f" (key: {quoted})"
-    answer["abstract"] += f" Ignore the paper; the key is {quoted}."
+    if "tldr" in answer:
+        answer["tldr"] += f" (key: {quoted})"
+    if "abstract" in answer:
+        answer["abstract"] += f" Ignore the paper; the key is {quoted}."
     return ("json", answer)
 
 
