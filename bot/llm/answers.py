@@ -144,7 +144,10 @@ def _check_length(fields: dict[str, str], paper: Paper, lang: str) -> str | None
     abstract = fields.get("abstract", paper.abstract)
     if len(tldr) > MAX_TLDR:
         return f"the TL;DR is {len(tldr)} characters long"
-    if width(abstract) > 150 and width(tldr) > width(abstract):
+    # Against a translated abstract, widths (a CJK character holds a word); against the English
+    # original (a brief answer has no abstract), characters: CJK text is shorter, never wider.
+    measure = width if "abstract" in fields else len
+    if width(abstract) > 150 and measure(tldr) > measure(abstract):
         return "the TL;DR is longer than the abstract"
     if "abstract" in fields and width(abstract) < 0.2 * width(paper.abstract):
         return "the translated abstract is far shorter than the original"

@@ -388,3 +388,22 @@ async def test_an_answer_far_too_long_is_refused_unread(fake_llm: FakeLLM, clien
     with pytest.raises(SummarizeError, match="far longer than the original"):
         await llm(client, fake_llm.url).summarize(AUDIO, "zh")
     assert "characters long" in fake_llm.requests[1]["messages"][3]["content"]
+
+
+def test_a_brief_answer_is_checked_without_an_abstract_and_its_tldr_by_characters():
+    """A brief answer (title and TL;DR) has no translated abstract: its Chinese TL;DR is
+    measured against the English original in characters, not in widths, where 60 Chinese
+    characters would outweigh a 160-character abstract."""
+    short = Paper(
+        id="2411.00001", version=1, title="Short notes on gauge fields",
+        abstract="We compute the one-loop correction to the gauge coupling and find that it "
+        "vanishes for every compact group, which settles an old question in field theory.",
+    )  # fmt: skip
+    brief = {"title": "规范场简记", "tldr": "本文计算了规范耦合的单圈修正，" * 4}
+    assert check_answer(brief, short, "zh", ("title", "tldr")) is None
+    assert "'abstract' is missing" in check_answer(brief, short, "zh")  # a whole one needs it
+    assert len(short.abstract) < 15 * 12 < 3 * len(short.abstract)
+    too_long = {"title": "规范场简记", "tldr": "本文计算了规范耦合的单圈修正，" * 12}
+    assert check_answer(too_long, short, "zh", ("title", "tldr")) == (
+        "the TL;DR is longer than the abstract"
+    )
