@@ -623,6 +623,7 @@ class FakeBotApi:
         self.chat_flood_interval = chat_flood_interval
         self.chat_burst = chat_burst
         self._chat_due: dict[int, float] = {}  # chat id -> its bucket's theoretical arrival time
+        self.flood_clock = time.monotonic  # what flood limits count in (a test may step it)
         self.flood_429s = 0
         self._send_times: list[tuple[float, int]] = []  # (time.monotonic(), chat id) accepted
         # When each accepted send was answered (see `answers`), and optionally a JSON-lines copy
@@ -1127,7 +1128,7 @@ class FakeBotApi:
 
     def _count_send(self, chat_id: int) -> None:
         """An accepted message: it counts overall and in its chat's bucket."""
-        now = time.monotonic()
+        now = self.flood_clock()
         self._send_times.append((now, chat_id))
         if self.chat_flood_interval is not None:
             due = self._chat_due.get(chat_id, -math.inf)
@@ -1189,7 +1190,7 @@ class FakeBotApi:
         `chat_flood_interval` on average; with chat_burst=1, two messages less than
         chat_flood_interval apart are too many.
         """
-        now = time.monotonic()
+        now = self.flood_clock()
         chat_id = _chat_number(request)
         overall = 0
         for at, _ in reversed(self._send_times):

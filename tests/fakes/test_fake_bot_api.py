@@ -700,6 +700,8 @@ async def test_chat_burst_allows_k_messages_then_one_per_interval(
     fake_bot_api: FakeBotApi, bot: Bot
 ) -> None:
     """chat_burst=K: a burst of K messages to one chat, then one per chat_flood_interval."""
+    now = [1000.0]  # the server's clock, stepped here: a loaded machine cannot stretch it
+    fake_bot_api.flood_clock = lambda: now[0]
     fake_bot_api.chat_flood_interval = 1.0
     fake_bot_api.chat_burst = 2
     await bot.send_message(CHAT, "one")
@@ -707,7 +709,7 @@ async def test_chat_burst_allows_k_messages_then_one_per_interval(
     with pytest.raises(RetryAfter):
         await bot.send_message(CHAT, "three")  # a third at once is not
     await bot.send_message(CHAT + 1, "another chat")
-    await asyncio.sleep(1.05)  # one interval later the bucket holds one message again
+    now[0] += 1.05  # one interval later the bucket holds one message again
     await bot.send_message(CHAT, "three, later")
     with pytest.raises(RetryAfter):
         await bot.send_message(CHAT, "four")  # but not two
@@ -722,12 +724,14 @@ async def test_chat_burst_allows_k_messages_then_one_per_interval(
 async def test_chat_burst_of_one_is_one_message_per_interval(
     fake_bot_api: FakeBotApi, bot: Bot
 ) -> None:
+    now = [1000.0]
+    fake_bot_api.flood_clock = lambda: now[0]
     fake_bot_api.chat_flood_interval = 0.5
     assert fake_bot_api.chat_burst == 1  # the default: today's rule
     await bot.send_message(CHAT, "one")
     with pytest.raises(RetryAfter):
         await bot.send_message(CHAT, "two")
-    await asyncio.sleep(0.55)
+    now[0] += 0.55
     await bot.send_message(CHAT, "two, later")
     assert fake_bot_api.flood_429s == 1
 
