@@ -22,16 +22,21 @@ from tests.harness import ALL_ARCHIVES
 TOKEN = "123456:CRASH-SECRET-TOKEN"
 READER = 4711
 # The process as `arxiv-digest run` starts it, but it dies (kill -9 does the same: no cleanup)
-# when the journal is about to write the record of the Nth message Telegram accepted.
+# when the journal is about to write the record of the Nth message Telegram accepted. The
+# journal may group several records in one commit: the messages before the Nth are recorded.
 DYING_RUN = textwrap.dedent(
     """
     import os, sys
     from bot.store import Store
-    real, left = Store._record_sent, [int(sys.argv[1])]
+    real, nth = Store._record_sent, int(sys.argv[1])
     def record_or_die(self, digests):
-        left[0] -= 1
-        if left[0] == 0:
-            os._exit(9)  # Telegram answered this message; its record never reaches the file
+        for digest in digests:
+            if len(digest.message_ids) >= nth:
+                kept = digest.message_ids[: nth - 1]
+                if kept:
+                    real(self, [digest.with_changes(message_ids=kept, parts_sent=len(kept),
+                                                    done=False)])
+                os._exit(9)  # Telegram answered the Nth message; its record never reaches the file
         real(self, digests)
     Store._record_sent = record_or_die
     from bot.cli import main
