@@ -27,7 +27,16 @@ from bot.errors import DigestError
 from bot.i18n import t
 from bot.scheduler import Clock, Scheduler, utc_now
 from bot.telegram import FloodLimiter, PerChatUpdateProcessor, command_menus, send_html
-from handlers import admin, learning, membership, reading, schedule, sharing, subscriptions
+from handlers import (
+    admin,
+    asking,
+    learning,
+    membership,
+    reading,
+    schedule,
+    sharing,
+    subscriptions,
+)
 from handlers import settings as chat_settings
 from handlers.rights import expired_button
 
@@ -84,6 +93,7 @@ def add_handlers(app: App) -> None:
         "list": subscriptions.list_topics,
         "digest": reading.digest_now,
         "paper": reading.paper,
+        "ask": asking.ask,
         "export": reading.export,
         "lang": chat_settings.lang,
         "time": chat_settings.time,
@@ -118,6 +128,7 @@ def add_handlers(app: App) -> None:
     app.add_handler(CallbackQueryHandler(sharing.unsave_button, pattern=r"^us:"))
     app.add_handler(CallbackQueryHandler(sharing.saved_page_button, pattern=r"^sp:"))
     app.add_handler(CallbackQueryHandler(learning.vote_button, pattern=r"^v:"))
+    app.add_handler(CallbackQueryHandler(asking.ready_button, pattern=r"^q:"))
     # Last of the buttons: any other data (an old bot's, a forged one) is answered as expired.
     app.add_handler(CallbackQueryHandler(expired_button))
     app.add_handler(ChatMemberHandler(membership.member_changed, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -125,6 +136,10 @@ def add_handlers(app: App) -> None:
     # A message that is just a number ("3"), sent alone or as a reply to a digest message.
     number = filters.TEXT & ~filters.COMMAND & filters.Regex(r"^\s*\[?\d{1,4}\]?\s*$")
     app.add_handler(MessageHandler(new_message & number, reading.paper_by_number))
+    # After the numbers: any other text replying to a message is a question if it replies to an
+    # expanded paper or an answer (handlers/asking.py).
+    question = filters.TEXT & ~filters.COMMAND & filters.REPLY
+    app.add_handler(MessageHandler(new_message & question, asking.reply_question))
 
 
 async def on_startup(app: App) -> None:

@@ -27,6 +27,7 @@ ENVIRONMENT = {
     "ARXIV_DIGEST_ADMINS": ("telegram", "admins"),
     "ARXIV_RSS_URL": ("arxiv", "rss_url"),
     "ARXIV_API_URL": ("arxiv", "api_url"),
+    "ARXIV_HTML_URL": ("arxiv", "html_url"),
     "LLM_BASE_URL": ("llm", "base_url"),
     "LLM_MODEL": ("llm", "model"),
     "ARXIV_DIGEST_DATA_DIR": ("storage", "data_dir"),
@@ -52,6 +53,7 @@ class Settings:
     admins: tuple[int, ...] = ()
     arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    arxiv_html_url: str = "https://arxiv.org/html/"
     arxiv_min_interval: float = 3.0
     arxiv_timeout: float = 30.0
     arxiv_retries: int = 3
@@ -78,6 +80,10 @@ class Settings:
     llm_price_out: float = 0.0
     llm_currency: str = "USD"
     llm_abstracts: str = "first_page"  # one of ABSTRACT_MODES
+    ask_daily_questions: int = 20
+    ask_max_context_chars: int = 60_000
+    ask_max_question_chars: int = 1000
+    ask_turns: int = 3
     data_dir: Path = Path("./data")
     default_time: str = "08:00"
     default_timezone: str = "UTC"
@@ -165,6 +171,7 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         admins=read.ids("telegram", "admins"),
         arxiv_rss_url=read.url("arxiv", "rss_url"),
         arxiv_api_url=read.url("arxiv", "api_url"),
+        arxiv_html_url=read.url("arxiv", "html_url"),
         arxiv_min_interval=read.number("arxiv", "min_interval", minimum=0),
         arxiv_timeout=read.number("arxiv", "timeout", minimum=0.1),
         arxiv_retries=int(read.number("arxiv", "retries", minimum=0)),
@@ -191,6 +198,10 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         llm_price_out=read.number("llm", "price_out", minimum=0),
         llm_currency=read.text("llm", "currency"),
         llm_abstracts=read.choice("llm", "abstracts", ABSTRACT_MODES),
+        ask_daily_questions=int(read.number("ask", "daily_questions", minimum=0)),
+        ask_max_context_chars=int(read.number("ask", "max_context_chars", minimum=1000)),
+        ask_max_question_chars=int(read.number("ask", "max_question_chars", minimum=10)),
+        ask_turns=int(read.number("ask", "turns", minimum=0)),
         data_dir=Path(read.text("storage", "data_dir") or "./data"),
         default_time=read.delivery_time("digest", "default_time"),
         default_timezone=read.timezone("digest", "default_timezone"),

@@ -14,6 +14,7 @@ from functools import partial
 import httpx
 
 from bot.arxiv import ArxivClient, archive_of
+from bot.ask import Asking
 from bot.config import Settings
 from bot.digest import chat_feeds, chat_topics
 from bot.llm import ADAPTATIONS_NOTE, Adaptations, InterestTerms, LLMSummarizer, SummaryService
@@ -142,6 +143,8 @@ class Engine:
     db: AsyncStore = field(init=False)  # the store's calls, awaited in a worker thread
     # English search terms for interests in another language, made by the LLM
     terms: InterestTerms = field(init=False)
+    # questions about papers, answered from their full text
+    asking: Asking = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
@@ -153,6 +156,7 @@ class Engine:
             embed=self.settings.embed_enabled,
             wait=min(self.settings.llm_timeout, TERMS_WAIT),
         )
+        self.asking = Asking(self.store, self.arxiv, self.summaries, self.settings)
         self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
 
     async def feeds_fetched(self, chat: Chat) -> None:
@@ -214,6 +218,7 @@ def open_engine_now(settings: Settings) -> Engine:
         backoff=settings.arxiv_backoff,
         timeout=settings.arxiv_timeout,
         max_response_bytes=settings.arxiv_max_response_bytes,
+        html_url=settings.arxiv_html_url,
     )
     return Engine(settings, store, arxiv, make_summary_service(settings, store, http), http)
 

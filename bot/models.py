@@ -158,3 +158,47 @@ class Digest:
 
     def with_changes(self, **changes: Any) -> Digest:
         return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a paper's full text: its number ("3.2", "A", ""), heading and plain text."""
+
+    number: str
+    heading: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        """How an answer cites it: "§3.2 Training data" (no § when it has no number)."""
+        name = " ".join(part for part in (self.number, self.heading) if part)
+        return f"§{name}" if self.number else name
+
+
+@dataclass(frozen=True)
+class FullText:
+    """A paper's text as arXiv's HTML rendering gives it, stored once per paper.
+
+    `missing`: arXiv has no HTML for this version (answers come from the abstract);
+    `fetched`: unix time of the fetch (a missing one is asked again a day later).
+    """
+
+    paper_id: str
+    title: str = ""
+    sections: tuple[Section, ...] = ()
+    missing: bool = False
+    fetched: float = 0.0
+
+    @property
+    def chars(self) -> int:
+        return sum(len(s.text) for s in self.sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sections"] = [[s.number, s.heading, s.text] for s in self.sections]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FullText:
+        sections = tuple(Section(*map(str, row)) for row in data.get("sections", ()))
+        return replace(_from_dict(cls, {**data, "sections": []}), sections=sections)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
@@ -159,6 +159,9 @@ async def _show_counts(query: CallbackQuery, paper_id: str, tally: Tally) -> Non
         for b in row
     )
     keyboard = paper_keyboard(paper_id, PaperMarks(tally.up, tally.down, saved, True))
+    if markup is not None:  # the rows under the marks (the ready questions) stay
+        rows = (*keyboard.inline_keyboard, *markup.inline_keyboard[1:])
+        keyboard = InlineKeyboardMarkup(rows)
     if markup == keyboard:
         return
     try:

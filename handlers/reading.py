@@ -167,9 +167,12 @@ async def _send_paper(
     """Send the expanded paper at once; when its abstract is being translated, the same
     messages are edited to the bilingual view when the translation comes (in a task: the
     reader's next command is not held up by it)."""
-    markup = paper_keyboard(view.entry.paper.id, view.marks)
     engine = engine_of(context)
+    markup = paper_keyboard(view.entry.paper.id, view.marks, _ask_lang(engine, chat))
     sent = await _send_parts(context, engine, chat, render_paper_view(view), markup, update)
+    if sent:  # a reply to any of these messages asks about the paper (handlers/asking.py)
+        ids = [message.message_id for message in sent]
+        await engine.store.run(engine.store.put_thread, chat.chat_id, ids, view.entry.paper.id)
     if view.awaits_abstract and sent:
         ids, thread = [message.message_id for message in sent], thread_of(update)
         context.application.create_task(
@@ -186,9 +189,15 @@ async def _bring_up_to_date(
 ) -> None:
     """Edit an expanded paper's messages to show its translated abstract, or why it is not."""
     done = await completed_view(engine_of(context), chat, view)
-    markup = paper_keyboard(done.entry.paper.id, done.marks)
+    markup = paper_keyboard(done.entry.paper.id, done.marks, _ask_lang(engine_of(context), chat))
     parts = render_paper_view(done)
     await edit_parts(context.bot, chat.chat_id, message_ids, parts, markup, thread)
+
+
+def _ask_lang(engine: Engine, chat: Chat) -> str | None:
+    """The language of the ready-question buttons, or None when questions cannot be asked."""
+    asking = engine.summaries.enabled and engine.settings.ask_daily_questions > 0
+    return chat.lang if asking else None
 
 
 async def _send_parts(

@@ -69,6 +69,7 @@ class Harness:
     fetching: int = 0  # fetch runs asked for and not finished (see `_count_fetches`)
     keyword_scope: tuple[str, ...] = ()  # feeds keyword topics search; () keeps the default
     arxiv_config: str = ""  # more lines of the [arxiv] section ("fresh_minutes = 0\n")
+    more_config: str = ""  # more sections ("[ask]\ndaily_questions = 2\n")
 
     def environment(self) -> dict[str, str]:
         env = {
@@ -76,6 +77,7 @@ class Harness:
             "TELEGRAM_API_BASE_URL": self.api.base_url,
             "ARXIV_RSS_URL": self.feeds.rss_url,
             "ARXIV_API_URL": self.feeds.api_url,
+            "ARXIV_HTML_URL": self.feeds.html_url,
             "ARXIV_DIGEST_DATA_DIR": str(self.data_dir),
             "ARXIV_DIGEST_ADMINS": self.admins,
         }
@@ -88,7 +90,8 @@ class Harness:
         config = self.data_dir.parent / "test.toml"
         scope = ", ".join(f'"{name}"' for name in self.keyword_scope)
         extra = (f"keyword_scope = [{scope}]\n" if scope else "") + self.arxiv_config
-        config.write_text(TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1))
+        text = TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1) + self.more_config
+        config.write_text(text)
         settings = load_settings(config, environ=self.environment())
         self.app = build_application(settings, clock=self.clock)
         await self.app.initialize()

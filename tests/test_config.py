@@ -89,7 +89,7 @@ def test_every_key_in_the_default_file_is_commented():
 
 def test_the_environment_variables_of_the_contract_are_all_read():
     names = set(ENVIRONMENT) | {"TELEGRAM_BOT_TOKEN", "LLM_API_KEY"}
-    assert names == {
+    assert names - {"ARXIV_HTML_URL"} == {
         "TELEGRAM_BOT_TOKEN",
         "TELEGRAM_API_BASE_URL",
         "ARXIV_RSS_URL",
@@ -100,3 +100,11 @@ def test_the_environment_variables_of_the_contract_are_all_read():
         "ARXIV_DIGEST_DATA_DIR",
         "ARXIV_DIGEST_ADMINS",
     }
+
+
+def test_the_html_url_and_the_ask_settings_are_read():
+    """Issue 19: arxiv.html_url (ARXIV_HTML_URL, like the other arXiv URLs) and [ask]."""
+    assert load_settings(environ={}).arxiv_html_url == "https://arxiv.org/html/"
+    settings = load_settings(environ={"ARXIV_HTML_URL": "http://127.0.0.1:9/html/"})
+    assert settings.arxiv_html_url == "http://127.0.0.1:9/html/"
+    assert settings.ask_daily_questions == 20 and settings.ask_max_context_chars == 60_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.arxiv.clean import ascii_digits, normalize_arxiv_id, plain_markup
 from bot.arxiv.client import ArxivClient
+from bot.arxiv.fulltext import parse_html
 from bot.arxiv.parse import Feed, parse_api, parse_feed
 from bot.arxiv.taxonomy import (
     active_archives,
@@ -32,6 +33,7 @@ __all__ = [
     "normalize_arxiv_id",
     "parse_api",
     "parse_feed",
+    "parse_html",
     "plain_markup",
     "suggest",
 ]

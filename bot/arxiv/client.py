@@ -68,6 +68,7 @@ class ArxivClient:
         backoff: float = 10.0,
         timeout: float = 30.0,
         max_response_bytes: int = 16_000_000,
+        html_url: str = "https://arxiv.org/html/",
     ) -> None:
         self.http = http
         self.rss_url = rss_url
@@ -77,6 +78,7 @@ class ArxivClient:
         self.backoff = backoff
         self.timeout = timeout
         self.max_response_bytes = max_response_bytes
+        self.html_url = html_url
         self._gate = asyncio.Lock()
         self._last_request = float("-inf")
 
@@ -111,6 +113,12 @@ class ArxivClient:
         """
         params = {"id_list": ",".join(ids), "max_results": str(max(len(ids), 1))}
         return (await self._get(self.api_url, params=params, accept={400})).content
+
+    async def fetch_html(self, paper_id: str) -> bytes | None:
+        """A paper's HTML rendering (arXiv's LaTeXML page), or None when arXiv has none (404)."""
+        url = self.html_url.rstrip("/") + "/" + paper_id
+        answer = await self._get(url, accept={404})
+        return None if answer.status == 404 else answer.content
 
     async def _get(
         self,

@@ -4,7 +4,7 @@ spent, what each model refuses, and English search terms for interests in anothe
 from __future__ import annotations
 
 from bot.llm.adapt import ADAPTATIONS_NOTE, Adaptations, config_hint
-from bot.llm.answers import check_answer, language_name
+from bot.llm.answers import check_answer, language_name, parse_answer
 from bot.llm.budget import BudgetExhausted
 from bot.llm.client import LLMSummarizer
 from bot.llm.outage import LLMState
@@ -29,6 +29,7 @@ __all__ = [
     "english_words",
     "language_name",
     "needs_terms",
+    "parse_answer",
     "read_terms",
     "terms_status",
 ]

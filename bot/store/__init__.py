@@ -11,8 +11,9 @@ from typing import Any, ParamSpec, Self, TypeVar
 
 from bot import lanes
 from bot.errors import DigestError
-from bot.models import Chat, Digest, Paper, Summary
+from bot.models import Chat, Digest, FullText, Paper, Summary
 from bot.store.aio import AsyncStore
+from bot.store.asking import FullTexts, Questions, ReadyAnswers, Threads
 from bot.store.chats import Chats, Counters, Feeds, Notes
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
@@ -69,6 +70,8 @@ class Store:
         self.digests, self.deliveries = Digests(self.db), Deliveries(self.db)
         self.votes, self.saved = Votes(self.db), Saved(self.db)
         self.views = Views(self.db)
+        self.fulltexts, self.threads = FullTexts(self.db), Threads(self.db)
+        self.questions, self.ready = Questions(self.db), ReadyAnswers(self.db)
         self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.ranking.embed)
         # each sent message's record, committed by a thread of its own (bot/store/journal.py)
         self.journal = SendJournal(self._record_sent)
@@ -254,8 +257,9 @@ class Store:
     def prune(self, keep_days: int, now: float | None = None) -> Pruned:
         """Retention: drop what is older than keep_days and no chat references (one commit)."""
         parts = Concerns(
-            self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved
-        )
+            self.db, self.papers, self.summaries, self.digests, self.deliveries, self.saved,
+            self.fulltexts, self.threads, self.questions, self.ready,
+        )  # fmt: skip
         pruned = prune(parts, keep_days, now)
         self._write(self.vectors.prune)  # the embeddings of the papers that went
         return pruned
@@ -342,3 +346,39 @@ class Store:
 
     def put_vectors(self, vectors: dict[str, str]) -> None:
         self._write(self.vectors.put_many, vectors)
+
+    # questions about papers: full texts, threads of messages, the daily quota, ready answers
+
+    def get_fulltext(self, paper_id: str) -> FullText | None:
+        return self._read(self.fulltexts.get, paper_id)
+
+    def put_fulltext(self, text: FullText) -> None:
+        self._write(self.fulltexts.put, text)
+
+    def put_thread(
+        self,
+        chat_id: int,
+        message_ids: Sequence[int],
+        paper_id: str,
+        turns: list[list[str]] | None = None,
+    ) -> None:
+        """Remember that these messages show paper `paper_id` (an expanded paper, an answer
+        with the turns that led to it): a reply to one asks about it."""
+        self._write(self.threads.put, chat_id, message_ids, paper_id, turns or [])
+
+    def thread_for(self, chat_id: int, message_id: int) -> tuple[str, list[list[str]]] | None:
+        """The paper a message shows and the turns before it, or None for any other message."""
+        return self._read(self.threads.get, chat_id, message_id)
+
+    def take_question(self, chat_id: int, day: str, limit: int) -> bool:
+        """Count a question of the chat today, unless it asked `limit` already."""
+        return self._write(self.questions.take, chat_id, day, limit)
+
+    def give_back_question(self, chat_id: int, day: str) -> None:
+        self._write(self.questions.give_back, chat_id, day)
+
+    def get_ready(self, paper_id: str, lang: str, question: str) -> dict[str, Any] | None:
+        return self._read(self.ready.get, paper_id, lang, question)
+
+    def put_ready(self, paper_id: str, lang: str, question: str, answer: dict[str, Any]) -> None:
+        self._write(self.ready.put, paper_id, lang, question, answer)

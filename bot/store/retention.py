@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.store.asking import FullTexts, Questions, ReadyAnswers, Threads
 from bot.store.db import Database
 from bot.store.digests import Deliveries, Digests
 from bot.store.papers import Papers, Summaries
@@ -37,15 +38,21 @@ class Concerns:
     digests: Digests
     deliveries: Deliveries
     saved: Saved
+    fulltexts: FullTexts
+    threads: Threads
+    questions: Questions
+    ready: ReadyAnswers
 
 
 def prune(parts: Concerns, keep_days: int, now: float | None = None) -> Pruned:
     """Drop days, papers, summaries, digests, message rows and sent rows older than keep_days.
 
-    Kept whatever their age: each chat's latest digest and its papers, undelivered digests and
-    their papers, saved papers. A sent row goes with its digest's day: a paper older than
-    keep_days is no longer listed by any day, so it cannot be selected again. One commit, then
-    the freed pages are handed back to the file system (auto_vacuum=INCREMENTAL).
+    A paper's full text, ready answers and the threads that ask about it go with the paper;
+    threads and question counts older than keep_days go too. Kept whatever their age: each
+    chat's latest digest and its papers, undelivered digests and their papers, saved papers.
+    A sent row goes with its digest's day: a paper older than keep_days is no longer listed by
+    any day, so it cannot be selected again. One commit, then the freed
+    pages are handed back to the file system (auto_vacuum=INCREMENTAL).
     """
     now = time.time() if now is None else now
     before_day = (datetime.fromtimestamp(now, UTC).date() - timedelta(days=keep_days)).isoformat()
@@ -54,6 +61,10 @@ def prune(parts: Concerns, keep_days: int, now: float | None = None) -> Pruned:
         keep = parts.saved.paper_ids().union(*(d.paper_ids for d in referenced))
         gone = parts.papers.prune(before_day, keep)
         parts.summaries.prune(gone)
+        parts.fulltexts.prune(gone)  # the full text, its ready answers and threads go with it
+        parts.ready.prune(gone)
+        parts.threads.prune(now - keep_days * DAY, gone)
+        parts.questions.prune(before_day)
         digests = parts.digests.prune(now - keep_days * DAY, referenced)
         parts.deliveries.prune(before_day)
     parts.db.vacuum()

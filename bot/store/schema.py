@@ -1,6 +1,6 @@
 """The file's tables, its schema version (table `meta`) and the migrations that bring it up to date.
 
-Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JSON text):
+Schema 3 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JSON text):
 
 | table | key | value |
 | --- | --- | --- |
@@ -21,11 +21,16 @@ Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | saved | "chat:paper id" | when the chat saved the paper (unix time) |
 | views | chat id | the paper ids `/saved` numbered, while that list is the chat's latest view |
 | vectors | "model:paper:key", "model:text:hash" | an embedding, base64 float32 (ranking.embed) |
+| fulltext | paper id | `FullText` dict: the paper's sections from arXiv's HTML (or `missing`) |
+| threads | "chat:message id" | {paper, turns: [[question, answer], ...], at}: a reply asks it |
+| questions | "chat:ISO day" | questions the chat asked that UTC day (`ask.daily_questions`) |
+| ready | "paper id|lang|question" | the answer to a ready question, shared by every chat |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",
 "undelivered"); `migrate_v0` moves them to their own tables in one transaction. Schema 1 had no
 `vectors` table and reserved `votes` (never written): going to 2 only records the version.
+Schema 2 had no `fulltext`, `threads`, `questions` or `ready`: going to 3 only records it too.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from typing import Any
 from bot.errors import DigestError
 from bot.store.db import Database
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLES = (
     "meta",
     "papers",
@@ -53,6 +58,10 @@ TABLES = (
     "saved",
     "views",
     "vectors",
+    "fulltext",
+    "threads",
+    "questions",
+    "ready",
 )
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
 
@@ -65,7 +74,7 @@ def upgrade(db: Database) -> None:
             migrate_v0(db)
             db["meta"]["schema"] = SCHEMA_VERSION
     elif int(version) < SCHEMA_VERSION:
-        with db.step():  # schema 1 -> 2: new tables only, which opening the file created
+        with db.step():  # schema 1 -> 2 -> 3: new tables only, which opening the file created
             db["meta"]["schema"] = SCHEMA_VERSION
     elif int(version) > SCHEMA_VERSION:
         raise DigestError(

@@ -16,6 +16,8 @@ VOTE_PREFIX = "v:"  # v:+:<arXiv id> (👍) or v:-:<arXiv id> (👎), under an e
 SAVE_PREFIX = "sv:"  # sv:<arXiv id> (⭐): add to / remove from the chat's reading list
 UNSAVE_PREFIX = "us:"  # us:<arXiv id>: the /saved button that takes a paper off the list
 SAVED_PAGE_PREFIX = "sp:"  # sp:<page>: a further page of /saved
+READY_PREFIX = "q:"  # q:<n|e|l>:<arXiv id>: a ready question about an expanded paper
+READY_CODES = {"n": "new", "e": "eval", "l": "limits"}  # code in the data -> question name
 # arXiv ids as stored: 2402.01295 or astro-ph/0601001 (no version)
 _PAPER_ID = re.compile(r"\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7}")
 _COUNT = re.compile(r"[1-9][0-9]{0,8}")  # ASCII digits, no sign, no leading zero
@@ -81,6 +83,14 @@ class SavedPageButton:
     page: int
 
 
+@dataclass(frozen=True)
+class ReadyButton:
+    """Ask the ready question `question` ("new", "eval", "limits") about paper `paper_id`."""
+
+    question: str
+    paper_id: str
+
+
 Button = (
     PaperButton
     | PageButton
@@ -90,6 +100,7 @@ Button = (
     | SaveButton
     | UnsaveButton
     | SavedPageButton
+    | ReadyButton
 )
 
 
@@ -140,6 +151,12 @@ def saved_page_data(page: int) -> str:
     return f"{SAVED_PAGE_PREFIX}{page}"
 
 
+def ready_data(question: str, paper_id: str) -> str:
+    """Data of a ready-question button under an expanded paper."""
+    code = next(code for code, name in READY_CODES.items() if name == question)
+    return f"{READY_PREFIX}{code}:{paper_id}"
+
+
 def parse_button(data: object) -> Button | None:
     """The button some callback data stands for, or None for data no button of ours has."""
     if not isinstance(data, str) or len(data.encode("utf-8", "surrogatepass")) > MAX_DATA_BYTES:
@@ -166,6 +183,10 @@ def parse_button(data: object) -> Button | None:
     if data.startswith(SAVED_PAGE_PREFIX):
         page = data.removeprefix(SAVED_PAGE_PREFIX)
         return SavedPageButton(int(page)) if _COUNT.fullmatch(page) else None
+    if data.startswith(READY_PREFIX):
+        code, sep, paper_id = data.removeprefix(READY_PREFIX).partition(":")
+        ok = sep and code in READY_CODES and _PAPER_ID.fullmatch(paper_id)
+        return ReadyButton(READY_CODES[code], paper_id) if ok else None
     if data.startswith(SETTING_PREFIX):
         name = data.removeprefix(SETTING_PREFIX)
         return SettingButton(name) if name in SETTING_NAMES else None

@@ -17,14 +17,15 @@ from bot.i18n import FALLBACK, available_languages, t
 DESCRIPTION_LIMIT = 256  # Telegram's limit for a command's description
 # In the order the menu shows them; a command appears only once its handler is registered.
 PRIVATE = (
-    "subscribe", "unsubscribe", "list", "digest", "paper", "save", "unsave", "saved", "bib",
+    "subscribe", "unsubscribe", "list", "digest", "paper", "ask", "save", "unsave", "saved", "bib",
     "export", "like", "dislike", "interests", "lang", "time", "timezone", "frequency", "limit",
     "pause", "resume", "settings", "help",
 )  # fmt: skip
 GROUP_ADMINS = PRIVATE[:-2] + ("here", "settings", "help")
 # Group members read, vote and save; topics and settings are the admins' (they may still look).
 GROUP_MEMBERS = (
-    "digest", "paper", "save", "unsave", "saved", "bib", "export", "like", "dislike", "list",
+    "digest", "paper", "ask", "save", "unsave", "saved", "bib", "export", "like", "dislike",
+    "list",
     "settings", "help",
 )  # fmt: skip
 AUDIENCES = {

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 ARXIV = Path(__file__).resolve().parent.parent / "fixtures" / "arxiv"
+ARXIV_HTML = ARXIV.parent / "arxiv-html"
 LAST_MODIFIED = "Thu, 28 Nov 2024 14:47:20 GMT"
 
 
@@ -42,6 +43,19 @@ class FeedServer:
     url: str = ""
     extra_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # by query or API ids
     holds: dict[str, Hold] = field(default_factory=dict)  # by request path
+    html: dict[str, tuple[int, bytes]] = field(default_factory=dict)  # paper id -> its HTML
+
+    def serve_paper_html(self, paper_id: str, fixture: str | bytes, status: int = 200) -> None:
+        """Serve a paper's HTML rendering at /html/<id>; a paper not served gets arXiv's 404."""
+        body = fixture if isinstance(fixture, bytes) else (ARXIV_HTML / fixture).read_bytes()
+        self.html[paper_id] = (status, body)
+
+    def html_requests(self) -> list[Seen]:
+        return [seen for seen in self.requests if seen.path.startswith("/html/")]
+
+    @property
+    def html_url(self) -> str:
+        return self.url + "/html/"
 
     def serve_feed(self, query: str, fixture: str | bytes) -> None:
         body = fixture if isinstance(fixture, bytes) else (ARXIV / fixture).read_bytes()
@@ -107,6 +121,12 @@ class FeedServer:
             seen.status = status
             headers = {"Content-Type": "application/atom+xml", **self.extra_headers.get(ids, {})}
             return status, headers, body
+        if seen.path.startswith("/html/"):
+            paper_id = unquote(seen.path.removeprefix("/html/"))
+            missing = (404, (ARXIV_HTML / "no-html-404.html").read_bytes())
+            status, body = self.html.get(paper_id, missing)
+            seen.status = status
+            return status, {"Content-Type": "text/html; charset=utf-8"}, body
         seen.status = 404
         return 404, {}, b"not found"
 

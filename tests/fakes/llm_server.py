@@ -18,7 +18,8 @@ from tests.fakes.scripted import Behaviour, ScriptedServer
 
 # A behaviour is a tuple, used for one request in order of `script(...)`:
 #   ("translate",)              a valid answer in the asked language (the default); to a request
-#                               for interest terms (bot.llm.terms), {"terms": [...]} from GLOSSARY
+#                               for interest terms (bot.llm.terms), {"terms": [...]} from GLOSSARY;
+#                               to a question about a paper (bot.ask), `answer_question`
 #   ("english",)                title and abstract left in English: a wrong-language answer
 #   ("json", obj)               the message content is json.dumps(obj)
 #   ("raw", text)               the message content is text as is (invalid JSON, fences, ...)
@@ -112,6 +113,29 @@ def terms(text: str) -> dict[str, list[str]]:
             text = text.replace(phrase, " " * len(phrase))
     found += [(m.start(), m.group()) for m in re.finditer(r"[A-Za-z][A-Za-z-]+", text)]
     return {"terms": [term for _, term in sorted(found)]}
+
+
+def paper_question(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The paper's text and the question of a request made by bot.ask; else None."""
+    asks = [str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"]
+    text = next((t for t in asks if "<paper>\n" in t), None)
+    if text is None:
+        return None
+    paper = text.partition("<paper>\n")[2].partition("\n</paper>")[0]
+    return paper, text.rpartition("Question: ")[2]
+
+
+def answer_question(paper: str, question: str) -> dict[str, Any]:
+    """What a careful model answers: the first words of the section sharing most words with the
+    question, citing it; that the paper does not say when none shares any."""
+    sections = re.findall(r"^\[(.+?)\]\n(.*?)(?=\n\n\[|\Z)", paper, re.S | re.M)
+    words = {w for w in re.findall(r"[a-z]{4,}", question.lower())} - ENGLISH_STOPWORDS
+    scored = [(len(words & set(re.findall(r"[a-z]{4,}", text.lower()))), label, text)
+              for label, text in sections]  # fmt: skip
+    score, label, text = max(scored, default=(0, "", ""), key=lambda s: s[0])
+    if not score:
+        return {"answer": "The paper does not say.", "sections": [], "found": False}
+    return {"answer": f"As {label} says: {text[:200]}", "sections": [label], "found": True}
 
 
 def english(body: dict[str, Any]) -> dict[str, str]:
@@ -232,6 +256,9 @@ class FakeLLM(ScriptedServer):
         asked = interests_asked(body)
         if kind == "translate" and asked is not None:
             return 200, json.dumps(terms(asked), ensure_ascii=False), {}
+        question = paper_question(body)
+        if kind == "translate" and question is not None:
+            return 200, json.dumps(answer_question(*question), ensure_ascii=False), {}
         makers: dict[str, Callable[[], str]] = {
             "translate": lambda: json.dumps(translation(body), ensure_ascii=False),
             "english": lambda: json.dumps(english(body)),

@@ -67,6 +67,13 @@ PRESSES = [
     Press("vote-html", "v:+:<b>2402.01295</b>"),
     Press("vote-extra", "v:+:2402.01295:1"),
     Press("group-member-bad-vote", "v:+:x", chat=GROUP, user=MEMBER),
+    Press("ready-empty", "q:"),
+    Press("ready-unknown-question", "q:x:2402.01295"),
+    Press("ready-no-id", "q:n:"),
+    Press("ready-path", "q:e:../../etc/passwd"),
+    Press("ready-html", "q:l:<b>2402.01295</b>"),
+    Press("ready-extra", "q:n:2402.01295:1"),
+    Press("ready-never-shown", "q:n:2402.01295"),  # reads, but this chat was never shown it
 ]
 
 
@@ -113,4 +120,4 @@ async def test_a_remove_button_of_a_topic_already_gone_says_so(harness: Harness)
 
 def test_the_table_holds_every_prefix() -> None:
     prefixes = {press.data.split(":")[0] + ":" for press in PRESSES if ":" in press.data}
-    assert {"p:", "pg:", "rm:", "set:", "v:"} <= prefixes
+    assert {"p:", "pg:", "rm:", "set:", "v:", "q:"} <= prefixes

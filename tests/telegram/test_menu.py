@@ -15,11 +15,11 @@ from bot.telegram import menu
 from bot.telegram.menu import AUDIENCES, command_menus, menu_commands, menu_languages
 from tests.fakes.bot_api import FakeBotApi
 
-# The commands of SPEC's table, aliases and /start (Telegram's own button) aside.
+# The commands of SPEC's table and issue 19's /ask, aliases and /start (Telegram's own button) aside.
 SPEC_COMMANDS = {
     "help", "subscribe", "unsubscribe", "list", "digest", "paper", "lang", "time", "timezone",
     "limit", "pause", "resume", "export", "settings", "stats", "interests", "like", "dislike",
-    "save", "unsave", "saved", "bib", "frequency", "here",
+    "save", "unsave", "saved", "bib", "frequency", "here", "ask",
 }  # fmt: skip
 OPERATOR_ONLY = {"stats"}  # for the ARXIV_DIGEST_ADMINS ids, not for a menu
 SETTINGS = {
