@@ -16,6 +16,7 @@ import httpx
 from bot.arxiv import ArxivClient, archive_of
 from bot.config import Settings
 from bot.digest import chat_feeds, chat_topics
+from bot.links import HuggingFaceClient, LinkService
 from bot.llm import ADAPTATIONS_NOTE, Adaptations, InterestTerms, LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
@@ -142,6 +143,8 @@ class Engine:
     db: AsyncStore = field(init=False)  # the store's calls, awaited in a worker thread
     # English search terms for interests in another language, made by the LLM
     terms: InterestTerms = field(init=False)
+    # an expanded paper's code and models (the Hugging Face paper API), kept a day
+    links: LinkService = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
@@ -154,11 +157,19 @@ class Engine:
             wait=min(self.settings.llm_timeout, TERMS_WAIT),
         )
         self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
+        self.links = LinkService(self.store, make_links_client(self.settings, self.http))
 
     async def feeds_fetched(self, chat: Chat) -> None:
         """Return once no fetch under way or planned holds a feed this chat reads."""
         topics = chat_topics(chat.topics)
         await self.fetches.wait_for(chat_feeds(topics, self.settings.keyword_scope))
+
+
+def make_links_client(settings: Settings, http: httpx.AsyncClient) -> HuggingFaceClient | None:
+    """The Hugging Face paper API's client, None when links.huggingface is off."""
+    if not settings.links_huggingface:
+        return None
+    return HuggingFaceClient(http, settings.links_huggingface_api_url, settings.links_timeout)
 
 
 def make_summary_service(

@@ -21,11 +21,14 @@ Schema 2 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | saved | "chat:paper id" | when the chat saved the paper (unix time) |
 | views | chat id | the paper ids `/saved` numbered, while that list is the chat's latest view |
 | vectors | "model:paper:key", "model:text:hash" | an embedding, base64 float32 (ranking.embed) |
+| links | paper id | {"at": unix time, "links": `PaperLinks` dict}, kept a day (bot.links) |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",
 "undelivered"); `migrate_v0` moves them to their own tables in one transaction. Schema 1 had no
 `vectors` table and reserved `votes` (never written): going to 2 only records the version.
+A table added since (`links`) is made when the file is opened and needs no version: an older
+bot leaves it alone.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ TABLES = (
     "saved",
     "views",
     "vectors",
+    "links",
 )
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
 
