@@ -214,3 +214,23 @@ async def test_another_chat_is_answered_while_the_api_holds_the_look_up(harness)
     h.hf.release()
     await edited(h, answer["message_id"], REPO)
     assert len(asked(h, pid)) == 2
+
+
+async def test_the_line_and_the_abstracts_translation_both_reach_the_same_message(llm_harness):
+    from bot.i18n import t
+
+    h = llm_harness
+    await h.start()
+    for line in ("/start", "/lang zh", "/limit 2", "/time 23:00", "/subscribe hep-th"):
+        await h.say(CHAT, line)
+    await h.settled()
+    await h.say(CHAT, "/digest", expect=None)
+    pid = known_paper(h, 3)  # on the second page: its abstract is translated when expanded
+    (answer,) = await h.say(CHAT, "/paper 3")
+    assert t("zh", "paper.abstract_coming") in answer["plain_text"]
+    translated = t("zh", "paper.translated_abstract")
+    message = await edited(h, answer["message_id"], translated)
+    await edited(h, answer["message_id"], REPO)
+    assert "3 个模型" in h.api.message(CHAT, answer["message_id"])["text"]
+    assert translated in h.api.message(CHAT, answer["message_id"])["text"]
+    assert message["reply_markup"] == answer["reply_markup"] and len(asked(h, pid)) == 2
