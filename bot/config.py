@@ -42,6 +42,8 @@ EMBED_ENVIRONMENT = {
     "EMBED_BASE_URL": ("embed", "base_url"),
     "EMBED_MODEL": ("embed", "model"),
 }
+# the Hugging Face paper API an expanded paper's links line comes from (bot/links/)
+LINKS_ENVIRONMENT = {"HF_API_URL": ("links", "huggingface_api_url")}
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,9 @@ class Settings:
     embed_model: str = ""
     embed_timeout: float = 30.0
     embed_batch_size: int = 64
+    links_huggingface: bool = True
+    links_huggingface_api_url: str = "https://huggingface.co/api"
+    links_timeout: float = 5.0
     keep_days: int = 60
     max_topics: int = 40
     max_phrase_chars: int = 80
@@ -119,7 +124,9 @@ def load_settings(
     path = config_path or env.get("ARXIV_DIGEST_CONFIG")
     if path:
         _merge(layers, _read_toml(Path(path)))
-    for variable, (section, key) in (ENVIRONMENT | LLM_ENVIRONMENT | EMBED_ENVIRONMENT).items():
+    for variable, (section, key) in (
+        ENVIRONMENT | LLM_ENVIRONMENT | EMBED_ENVIRONMENT | LINKS_ENVIRONMENT
+    ).items():
         if env.get(variable, "").strip():
             layers.setdefault(section, {})[key] = env[variable].strip()
     if env.get("LLM_EXTRA_BODY", "").strip():
@@ -211,6 +218,9 @@ def _build(layers: dict[str, Any], secrets: dict[str, str]) -> Settings:
         embed_model=read.text("embed", "model"),
         embed_timeout=read.number("embed", "timeout", minimum=0.1),
         embed_batch_size=int(read.number("embed", "batch_size", minimum=1)),
+        links_huggingface=read.flag("links", "huggingface"),
+        links_huggingface_api_url=read.url("links", "huggingface_api_url").rstrip("/"),
+        links_timeout=read.number("links", "timeout", minimum=0.1),
         keep_days=int(read.number("storage", "keep_days", minimum=1)),
         max_topics=int(read.number("chat", "max_topics", minimum=1)),
         max_phrase_chars=int(read.number("chat", "max_phrase_chars", minimum=1)),
@@ -262,6 +272,14 @@ class _Reader:
         if isinstance(value, bool) or number < minimum:
             raise ConfigError(f"config: {section}.{key} must be at least {minimum}, not {value!r}")
         return number
+
+    def flag(self, section: str, key: str) -> bool:
+        value = self.raw(section, key)
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        if not isinstance(value, bool):
+            raise ConfigError(f"config: {section}.{key} must be true or false, not {value!r}")
+        return value
 
     def extra_body(self, section: str, key: str) -> dict[str, Any]:
         """A table merged into every request; it may not replace the fields the bot sets."""

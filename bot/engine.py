@@ -17,6 +17,7 @@ from bot.arxiv import ArxivClient, archive_of
 from bot.ask import Asking
 from bot.config import Settings
 from bot.digest import chat_feeds, chat_topics
+from bot.links import HuggingFaceClient, LinkService
 from bot.llm import ADAPTATIONS_NOTE, Adaptations, InterestTerms, LLMSummarizer, SummaryService
 from bot.models import Chat
 from bot.ranking import Ranking
@@ -145,6 +146,8 @@ class Engine:
     terms: InterestTerms = field(init=False)
     # questions about papers, answered from their full text
     asking: Asking = field(init=False)
+    # an expanded paper's code and models (the Hugging Face paper API), kept a day
+    links: LinkService = field(init=False)
 
     def __post_init__(self) -> None:
         self.db = AsyncStore(self.store)
@@ -158,11 +161,19 @@ class Engine:
         )
         self.asking = Asking(self.store, self.arxiv, self.summaries, self.settings)
         self.fetches.fresh_seconds = self.settings.fresh_minutes * 60
+        self.links = LinkService(self.store, make_links_client(self.settings, self.http))
 
     async def feeds_fetched(self, chat: Chat) -> None:
         """Return once no fetch under way or planned holds a feed this chat reads."""
         topics = chat_topics(chat.topics)
         await self.fetches.wait_for(chat_feeds(topics, self.settings.keyword_scope))
+
+
+def make_links_client(settings: Settings, http: httpx.AsyncClient) -> HuggingFaceClient | None:
+    """The Hugging Face paper API's client, None when links.huggingface is off."""
+    if not settings.links_huggingface:
+        return None
+    return HuggingFaceClient(http, settings.links_huggingface_api_url, settings.links_timeout)
 
 
 def make_summary_service(

@@ -39,3 +39,7 @@ class UnknownTopicError(DigestError):
 
 class SummarizeError(DigestError):
     """The LLM gave no usable answer for a paper (after its retry)."""
+
+
+class LinksError(DigestError):
+    """The Hugging Face paper API failed, was too slow, or answered something else than JSON."""

@@ -11,6 +11,8 @@ T = TypeVar("T")
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 ABS_URL = "https://arxiv.org/abs/"
 PDF_URL = "https://arxiv.org/pdf/"
+GITHUB_URL = "https://github.com/"
+HF_PAPER_URL = "https://huggingface.co/papers/"
 
 
 @cache
@@ -91,6 +93,38 @@ class Summary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
+        return _from_dict(cls, data)
+
+
+@dataclass(frozen=True)
+class PaperLinks:
+    """A paper's code and what cites it: its GitHub repository ("owner/repo", checked, with its
+    stars when known) and how many models, datasets and Spaces on Hugging Face cite it."""
+
+    repo: str = ""  # "owner/repo", validated (bot.links), or "" when none is known
+    stars: int | None = None
+    models: int = 0
+    datasets: int = 0
+    spaces: int = 0
+
+    @property
+    def cited(self) -> bool:
+        """Whether anything on Hugging Face cites the paper."""
+        return bool(self.models or self.datasets or self.spaces)
+
+    @property
+    def empty(self) -> bool:
+        return not self.repo and not self.cited
+
+    @property
+    def repo_url(self) -> str:
+        return GITHUB_URL + self.repo if self.repo else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PaperLinks:
         return _from_dict(cls, data)
 
 

@@ -5,6 +5,7 @@ records what it sent; nothing on the way back asks the engine again."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from bot.digest import Entry, NothingNew, PageView, PaperMarks, PaperView, Saved
 from bot.engine import Engine
 from bot.errors import FeedError, FetchError, ResponseTooLargeError, SummarizeError
 from bot.i18n import is_english, t
+from bot.links import from_abstract
 from bot.llm import BudgetExhausted
 from bot.models import Chat, Digest, Paper
 from bot.pipeline import Candidates, MadeDigest, digest_entries, prepare_digest
@@ -154,7 +156,50 @@ async def _paper_view(engine: Engine, chat: Chat, entry: Entry) -> PaperView:
     note = ""
     if entry.summary.needs_abstract and not is_english(chat.lang):
         note = _BLOCKED_NOTES[engine.summaries.abstract_blocked()]
-    return PaperView(entry, chat.lang, await paper_marks(engine, chat, entry.paper.id), note)
+    marks = await paper_marks(engine, chat, entry.paper.id)
+    known = await engine.links.known(entry.paper)  # None: the Hugging Face API is to be asked
+    links = known if known is not None else from_abstract(entry.paper)
+    return PaperView(entry, chat.lang, marks, note, links, links_due=known is None)
+
+
+async def later_views(engine: Engine, chat: Chat, view: PaperView) -> AsyncIterator[PaperView]:
+    """The expanded paper again each time something it waits for comes, each view holding
+    all that came before: its links when the API adds some (within `links.timeout`), then its
+    abstract's translation or why there is none. Nothing when it waits for nothing."""
+    abstract = None
+    if view.awaits_abstract:
+        abstract = asyncio.ensure_future(completed_view(engine, chat, view))
+    try:
+        if view.links_due:
+            linked = await linked_view(engine, chat, view)
+            if linked is not None and abstract is not None and abstract.done():
+                yield replace(abstract.result(), links=linked.links, links_due=False)
+                return
+            if linked is not None:
+                view = linked
+                yield view
+        if abstract is not None:
+            done = await abstract
+            yield replace(done, links=view.links, links_due=False)
+    finally:
+        if abstract is not None and not abstract.done():
+            abstract.add_done_callback(_retrieved)
+
+
+def _retrieved(future: asyncio.Future[PaperView]) -> None:
+    """Mark the outcome of a translation nobody waits for any more as seen."""
+    if not future.cancelled():
+        future.exception()
+
+
+async def linked_view(engine: Engine, chat: Chat, view: PaperView) -> PaperView | None:
+    """`view` with the links the Hugging Face API gives (the buttons as they are now); None
+    when that shows nothing new: the API failed, or knows no more than the abstract."""
+    links = await engine.links.look_up(view.entry.paper)
+    if links is None or links == view.links:
+        return None
+    marks = await paper_marks(engine, chat, view.entry.paper.id)
+    return replace(view, links=links, links_due=False, marks=marks)
 
 
 async def completed_view(engine: Engine, chat: Chat, view: PaperView) -> PaperView:

@@ -34,9 +34,9 @@ from bot.telegram import (
 )
 from bot.views import (
     Refusal,
-    completed_view,
     entry_view,
     export_entries,
+    later_views,
     next_digest,
     page_to_send,
     paper_view,
@@ -164,16 +164,16 @@ async def _expand(
 async def _send_paper(
     update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, view: PaperView
 ) -> None:
-    """Send the expanded paper at once; when its abstract is being translated, the same
-    messages are edited to the bilingual view when the translation comes (in a task: the
-    reader's next command is not held up by it)."""
+    """Send the expanded paper at once; when its links are being looked up or its abstract
+    translated, the same messages are edited as each comes (in a task: neither the reader's
+    next command nor another chat is held up by it)."""
     engine = engine_of(context)
     markup = paper_keyboard(view.entry.paper.id, view.marks, _ask_lang(engine, chat))
     sent = await _send_parts(context, engine, chat, render_paper_view(view), markup, update)
     if sent:  # a reply to any of these messages asks about the paper (handlers/asking.py)
         ids = [message.message_id for message in sent]
         await engine.store.run(engine.store.put_thread, chat.chat_id, ids, view.entry.paper.id)
-    if view.awaits_abstract and sent:
+    if (view.awaits_abstract or view.links_due) and sent:
         ids, thread = [message.message_id for message in sent], thread_of(update)
         context.application.create_task(
             _bring_up_to_date(context, chat, view, ids, thread), update=update
@@ -187,11 +187,16 @@ async def _bring_up_to_date(
     message_ids: list[int],
     thread: int | None,
 ) -> None:
-    """Edit an expanded paper's messages to show its translated abstract, or why it is not."""
-    done = await completed_view(engine_of(context), chat, view)
-    markup = paper_keyboard(done.entry.paper.id, done.marks, _ask_lang(engine_of(context), chat))
-    parts = render_paper_view(done)
-    await edit_parts(context.bot, chat.chat_id, message_ids, parts, markup, thread)
+    """Edit an expanded paper's messages to show its links and its translated abstract (or
+    why it is not) as they come."""
+    async for done in later_views(engine_of(context), chat, view):
+        markup = paper_keyboard(
+            done.entry.paper.id, done.marks, _ask_lang(engine_of(context), chat)
+        )
+        parts = render_paper_view(done)
+        message_ids = await edit_parts(
+            context.bot, chat.chat_id, message_ids, parts, markup, thread
+        )
 
 
 def _ask_lang(engine: Engine, chat: Chat) -> str | None:

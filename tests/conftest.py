@@ -13,6 +13,7 @@ pytest_plugins = (
     "tests.fakes.feed_server",
     "tests.fakes.bot_api",
     "tests.fakes.embed_server",
+    "tests.fakes.hf_api",
     "tests.harness",
 )
 

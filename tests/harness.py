@@ -20,6 +20,7 @@ from bot.views import page_to_send
 from tests.fakes import PATIENCE
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer, start_feed_server
+from tests.fakes.hf_api import FakeHuggingFace
 from tests.fakes.llm_server import FakeLLM
 
 ALL_ARCHIVES = "rss2-all-archives-2024-11-28.xml"
@@ -35,6 +36,7 @@ timeout = 5.0
 [schedule]
 check_every_seconds = 0.1
 chat_interval = 0.0
+[links]
 [llm]
 timeout = 5.0
 retries = 0
@@ -70,6 +72,9 @@ class Harness:
     keyword_scope: tuple[str, ...] = ()  # feeds keyword topics search; () keeps the default
     arxiv_config: str = ""  # more lines of the [arxiv] section ("fresh_minutes = 0\n")
     more_config: str = ""  # more sections ("[ask]\ndaily_questions = 2\n")
+    # the loopback Hugging Face paper API (HF_API_URL): it knows no paper unless told (404)
+    hf: FakeHuggingFace | None = None
+    links_config: str = ""  # more lines of the [links] section ("huggingface = false\n")
 
     def environment(self) -> dict[str, str]:
         env = {
@@ -81,6 +86,8 @@ class Harness:
             "ARXIV_DIGEST_DATA_DIR": str(self.data_dir),
             "ARXIV_DIGEST_ADMINS": self.admins,
         }
+        if self.hf is not None:
+            env["HF_API_URL"] = self.hf.url
         if self.llm is not None:
             env |= {"LLM_BASE_URL": self.llm.url, "LLM_API_KEY": "sk-SECRET", "LLM_MODEL": "fake"}
         return env | self.env
@@ -90,8 +97,9 @@ class Harness:
         config = self.data_dir.parent / "test.toml"
         scope = ", ".join(f'"{name}"' for name in self.keyword_scope)
         extra = (f"keyword_scope = [{scope}]\n" if scope else "") + self.arxiv_config
-        text = TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1) + self.more_config
-        config.write_text(text)
+        text = TEST_CONFIG.replace("[arxiv]\n", "[arxiv]\n" + extra, 1)
+        text = text.replace("[links]\n", "[links]\n" + self.links_config, 1)
+        config.write_text(text + self.more_config)
         settings = load_settings(config, environ=self.environment())
         self.app = build_application(settings, clock=self.clock)
         await self.app.initialize()
@@ -221,7 +229,9 @@ async def _harness(tmp_path: Path, with_llm: bool) -> AsyncIterator[Harness]:
     feeds, httpd = start_feed_server()
     feeds.default_feed = (Path(__file__).parent / "fixtures" / "arxiv" / ALL_ARCHIVES).read_bytes()
     llm = FakeLLM().start() if with_llm else None
+    hf = FakeHuggingFace().start()
     running = Harness(api, feeds, llm, tmp_path / "data", ManualClock(FEED_DAY), admins="777")
+    running.hf = hf
     try:
         yield running  # the test calls `await harness.start()` after any setup of its own
     finally:
@@ -229,6 +239,7 @@ async def _harness(tmp_path: Path, with_llm: bool) -> AsyncIterator[Harness]:
             await running.stop()
         if llm is not None:
             llm.stop()
+        hf.stop()
         httpd.shutdown()
         httpd.server_close()
         api.stop()

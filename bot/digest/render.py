@@ -10,7 +10,7 @@ from functools import lru_cache
 from bot.arxiv import plain_markup
 from bot.digest.textcut import cut, shorten, telegram_length, utf16_len
 from bot.i18n import is_english, t
-from bot.models import Paper, Summary
+from bot.models import HF_PAPER_URL, Paper, PaperLinks, Summary
 
 __all__ = [
     "MESSAGE_LIMIT",
@@ -20,6 +20,7 @@ __all__ = [
     "Segment",
     "abstracts",
     "header_lines",
+    "links_line",
     "pack",
     "pack_parts",
     "page_slices",
@@ -268,6 +269,32 @@ def _links_html(paper: Paper, lang: str) -> str:
     )
 
 
+def links_line(paper: Paper, links: PaperLinks, lang: str) -> str:
+    """HTML: the paper's code repository with its stars, and how many models, datasets and
+    Spaces on Hugging Face cite it (linked to its paper page); "" when there is neither. Every
+    link is built here from checked parts: a repository name of GitHub's shape, an arXiv id."""
+    pieces = []
+    if links.repo:
+        url = html.escape(links.repo_url, quote=True)
+        code = f'💻 <a href="{url}">{esc(links.repo)}</a>'
+        if links.stars is not None:
+            code += " " + esc(t(lang, "paper.stars", stars=f"{links.stars:,}"))
+        pieces.append(code)
+    counts = [
+        t(lang, key, count=number)
+        for key, number in (
+            ("paper.models", links.models),
+            ("paper.datasets", links.datasets),
+            ("paper.spaces", links.spaces),
+        )
+        if number
+    ]
+    if counts:
+        url = html.escape(HF_PAPER_URL + paper.id, quote=True)
+        pieces.append(f'🤗 <a href="{url}">{esc(", ".join(counts))}</a>')
+    return " · ".join(pieces)
+
+
 def abstracts(paper: Paper, summary: Summary, lang: str) -> list[tuple[str, str]]:
     """(label, text) of the abstracts to show: a translation only when it really is one."""
     original = paper.abstract.strip()
@@ -291,8 +318,11 @@ def titles(paper: Paper, summary: Summary, lang: str) -> tuple[str, str]:
     return translated, ("" if translated == original else original)
 
 
-def _paper_segments(entry: Entry, lang: str, note: str = "") -> list[Segment]:
-    """`note`: a catalog key for the line above the original abstract (its translation's state)."""
+def _paper_segments(
+    entry: Entry, lang: str, note: str = "", links: PaperLinks | None = None
+) -> list[Segment]:
+    """`note`: a catalog key for the line above the original abstract (its translation's state);
+    `links`: the paper's code and models, one line under its arXiv links."""
     paper, summary = entry.paper, entry.summary
     title, original = titles(paper, summary, lang)
     label = f"[{entry.number}] " if entry.number > 0 else ""  # 0: looked up by id, no digest
@@ -302,6 +332,9 @@ def _paper_segments(entry: Entry, lang: str, note: str = "") -> list[Segment]:
     if paper.authors:
         segments.append(Segment(text=_authors(paper.authors, lang)))
     segments.append(Segment(lead=_links_html(paper, lang)))
+    line = links_line(paper, links, lang) if links else ""
+    if line:
+        segments.append(Segment(lead=line))
     if summary.is_fallback and not is_english(lang):
         note = t(lang, "paper.untranslated")
         segments.append(Segment(text=note, open="<i>", close="</i>", sep="\n\n"))
@@ -317,10 +350,17 @@ def _paper_segments(entry: Entry, lang: str, note: str = "") -> list[Segment]:
     return segments
 
 
-def render_paper(entry: Entry, lang: str, limit: int = MESSAGE_LIMIT, note: str = "") -> list[str]:
-    """The expanded entry: titles, authors, links, TL;DR and the whole abstracts, in messages;
-    `note` says where the abstract's translation is when it is not there yet."""
-    return pack(_paper_segments(entry, lang, note), limit)
+def render_paper(
+    entry: Entry,
+    lang: str,
+    limit: int = MESSAGE_LIMIT,
+    note: str = "",
+    links: PaperLinks | None = None,
+) -> list[str]:
+    """The expanded entry: titles, authors, links (the code and models line when `links` has
+    some), TL;DR and the whole abstracts, in messages; `note` says where the abstract's
+    translation is when it is not there yet."""
+    return pack(_paper_segments(entry, lang, note, links), limit)
 
 
 def render_empty(lang: str, announced_last: str) -> str:

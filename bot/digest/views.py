@@ -16,7 +16,7 @@ from bot.digest.render import (
     render_empty,
     render_paper,
 )
-from bot.models import Digest, Paper
+from bot.models import Digest, Paper, PaperLinks
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,8 @@ class PaperView:
     lang: str
     marks: PaperMarks = PaperMarks()
     note: str = ""  # where the abstract's translation is, when it is not there: a catalog key
+    links: PaperLinks = PaperLinks()  # its code and models, as known when the view was made
+    links_due: bool = False  # the Hugging Face API is to be asked (edit the view if it adds some)
 
     @property
     def awaits_abstract(self) -> bool:
@@ -101,7 +103,7 @@ def render_page(view: PageView) -> list[DigestPart]:
 
 
 def render_paper_view(view: PaperView) -> list[str]:
-    return render_paper(view.entry, view.lang, note=view.note)
+    return render_paper(view.entry, view.lang, note=view.note, links=view.links)
 
 
 def render_nothing_new(view: NothingNew) -> str:

@@ -4,6 +4,7 @@ logical step."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -11,13 +12,14 @@ from typing import Any, ParamSpec, Self, TypeVar
 
 from bot import lanes
 from bot.errors import DigestError
-from bot.models import Chat, Digest, FullText, Paper, Summary
+from bot.models import Chat, Digest, FullText, Paper, PaperLinks, Summary
 from bot.store.aio import AsyncStore
 from bot.store.asking import FullTexts, Questions, ReadyAnswers, Threads
 from bot.store.chats import Chats, Counters, Feeds, Notes
 from bot.store.db import Database, check_database
 from bot.store.digests import Deliveries, Digests
 from bot.store.journal import SendJournal
+from bot.store.links import LINKS_DAY, Links
 from bot.store.papers import Papers, Summaries
 from bot.store.reserved import Saved
 from bot.store.retention import Concerns, Pruned, prune
@@ -27,6 +29,7 @@ from bot.store.votes import ChatVotes, Tally, Vectors, Votes
 
 __all__ = [
     "FILENAME",
+    "LINKS_DAY",
     "SCHEMA_VERSION",
     "TABLES",
     "AsyncStore",
@@ -72,6 +75,7 @@ class Store:
         self.views = Views(self.db)
         self.fulltexts, self.threads = FullTexts(self.db), Threads(self.db)
         self.questions, self.ready = Questions(self.db), ReadyAnswers(self.db)
+        self.links = Links(self.db)  # the Hugging Face paper API's answers (bot.links)
         self.vectors = Vectors(self.db)  # the embeddings ranker's VectorCache (bot.ranking.embed)
         # each sent message's record, committed by a thread of its own (bot/store/journal.py)
         self.journal = SendJournal(self._record_sent)
@@ -262,6 +266,7 @@ class Store:
         )  # fmt: skip
         pruned = prune(parts, keep_days, now)
         self._write(self.vectors.prune)  # the embeddings of the papers that went
+        self._write(self.links.prune, time.time() if now is None else now)
         return pruned
 
     # the reading list (saved papers) and what /saved numbered
@@ -382,3 +387,11 @@ class Store:
 
     def put_ready(self, paper_id: str, lang: str, question: str, answer: dict[str, Any]) -> None:
         self._write(self.ready.put, paper_id, lang, question, answer)
+
+    # the Hugging Face paper API's answers, kept a day (bot.links)
+
+    def get_links(self, paper_id: str, now: float) -> PaperLinks | None:
+        return self._read(self.links.get, paper_id, now)
+
+    def put_links(self, paper_id: str, links: PaperLinks, now: float) -> None:
+        self._write(self.links.put, paper_id, links, now)

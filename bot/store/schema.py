@@ -25,12 +25,15 @@ Schema 3 (this one). Every table is sqlitedict's (key TEXT PRIMARY KEY, value JS
 | threads | "chat:message id" | {paper, turns: [[question, answer], ...], at}: a reply asks it |
 | questions | "chat:ISO day" | questions the chat asked that UTC day (`ask.daily_questions`) |
 | ready | "paper id|lang|question" | the answer to a ready question, shared by every chat |
+| links | paper id | {"at": unix time, "links": `PaperLinks` dict}, kept a day (bot.links) |
 
 Schema 0 (before versions) kept the digests, their indexes, the sent papers and the undelivered
 list as prefixed keys of one `digests` table ("digest:C:N", "latest:C", "msg:C:M", "sent:C",
 "undelivered"); `migrate_v0` moves them to their own tables in one transaction. Schema 1 had no
 `vectors` table and reserved `votes` (never written): going to 2 only records the version.
 Schema 2 had no `fulltext`, `threads`, `questions` or `ready`: going to 3 only records it too.
+A table added since (`links`) is made when the file is opened and needs no version: an older
+bot leaves it alone.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ TABLES = (
     "threads",
     "questions",
     "ready",
+    "links",
 )
 INCREMENTAL = 2  # PRAGMA auto_vacuum value
 

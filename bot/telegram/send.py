@@ -52,10 +52,12 @@ async def edit_parts(
     parts: list[str],
     markup: InlineKeyboardMarkup | None,
     thread_id: int | None = None,
-) -> None:
+) -> list[int]:
     """Show `parts` in the messages sent before (edited in place, the buttons under the last
     part); parts beyond them are sent after, messages beyond them deleted. A message the user
-    deleted meanwhile, or a chat that blocked the bot, ends it quietly."""
+    deleted meanwhile, or a chat that blocked the bot, ends it quietly. The ids of the messages
+    that show the parts now (for a later edit)."""
+    shown = list(message_ids)
     try:
         for index, part in enumerate(parts):
             buttons = markup if index == len(parts) - 1 else None
@@ -63,13 +65,16 @@ async def edit_parts(
             if index < len(message_ids):
                 await _edit(bot, chat_id, message_ids[index], fitted, buttons)
             else:
-                await bot.send_message(
+                sent = await bot.send_message(
                     chat_id, fitted, reply_markup=buttons, message_thread_id=thread_id
                 )
+                shown.append(sent.message_id)
         for extra in message_ids[len(parts) :]:
             await bot.delete_message(chat_id, extra)
+            shown.remove(extra)
     except (Forbidden, BadRequest) as error:
         log.info("message of chat %s not brought up to date: %s", chat_id, error)
+    return shown
 
 
 async def _edit(

@@ -277,3 +277,17 @@ def test_text_style_markup_is_shown_as_words_and_math_as_written(source: str) ->
     if source == "llm":
         assert "粗体 基元" in paper_text and "我们提出 等距 基元" in paper_text
         assert "我们提出 等距基元，条件 $\\textbf{x}_1<p<2$。" in paper_text
+
+
+def test_the_links_line_escapes_and_builds_its_own_urls():
+    from bot.digest import links_line
+    from bot.models import PaperLinks
+
+    paper = Paper("2503.20783", 1, "T", "A")
+    line = links_line(paper, PaperLinks("a/b<i>", 12345, 1, 0, 2), "en")
+    assert line == (
+        '💻 <a href="https://github.com/a/b&lt;i&gt;">a/b&lt;i&gt;</a> ★ 12,345 · '
+        '🤗 <a href="https://huggingface.co/papers/2503.20783">1 model, 2 demos</a>'
+    )
+    assert links_line(paper, PaperLinks(), "en") == ""
+    assert "个模型" in links_line(paper, PaperLinks(models=3), "zh")
