@@ -10,6 +10,8 @@ from bot.digest.render import (
     DigestHeader,
     DigestPart,
     Entry,
+    Segment,
+    pack,
     page_slices,
     render_digest_page,
     render_digest_parts,
@@ -59,6 +61,8 @@ from bot.digest.views import (
 )
 
 __all__ = [
+    "Segment",
+    "pack",
     "DAILY",
     "WEEKLY",
     "DigestHeader",
