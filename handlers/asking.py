@@ -96,8 +96,10 @@ async def _ready(
 ) -> None:
     live = _live(update, context, chat, paper, question)
     await live.start()
-    result = await engine_of(context).asking.ready(chat.lang, paper, name, on_text=live.update)
-    await live.close()
+    try:
+        result = await engine_of(context).asking.ready(chat.lang, paper, name, live.update)
+    finally:
+        await live.close()
     await _send(update, context, chat, paper, question, result, [])
 
 
@@ -132,8 +134,10 @@ async def _answer(
     live = _live(update, context, chat, paper, question)
     await live.start()
     asking = engine_of(context).asking
-    asked = await asking.ask(chat.chat_id, chat.lang, paper, question, turns, live.update)
-    await live.close()
+    try:
+        asked = await asking.ask(chat.chat_id, chat.lang, paper, question, turns, live.update)
+    finally:
+        await live.close()
     if isinstance(asked, AskRefused):
         await _send(update, context, chat, paper, question, asked, turns)
     else:
