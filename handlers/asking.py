@@ -6,15 +6,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.constants import ChatType
 
 from bot.ask import Answer, AskRefused, render_answer, render_refusal
 from bot.digest import fold_full_width, strip_invisible
 from bot.engine import Engine
 from bot.i18n import t
 from bot.models import Chat, Paper
-from bot.telegram import ReadyButton, send_html
+from bot.telegram import LiveText, ReadyButton, send_html
 from bot.views import Refusal, look_up
 from handlers.chats import args_text, get_or_create_chat, replied_message_id, thread_of
 from handlers.context import Context, engine_of
@@ -95,8 +94,12 @@ async def ready_button(update: Update, context: Context) -> None:
 async def _ready(
     update: Update, context: Context, chat: Chat, paper: Paper, name: str, question: str
 ) -> None:
-    await _typing(update, context, chat)
-    result = await engine_of(context).asking.ready(chat.lang, paper, name)
+    live = _live(update, context, chat, paper, question)
+    await live.start()
+    try:
+        result = await engine_of(context).asking.ready(chat.lang, paper, name, live.update)
+    finally:
+        await live.close()
     await _send(update, context, chat, paper, question, result, [])
 
 
@@ -127,12 +130,35 @@ async def _answer(
     question: str,
     turns: list[list[str]],
 ) -> None:
-    await _typing(update, context, chat)
-    asked = await engine_of(context).asking.ask(chat.chat_id, chat.lang, paper, question, turns)
+    """Show the answer as it is written (drafts, or "typing…"), then send it."""
+    live = _live(update, context, chat, paper, question)
+    await live.start()
+    asking = engine_of(context).asking
+    try:
+        asked = await asking.ask(chat.chat_id, chat.lang, paper, question, turns, live.update)
+    finally:
+        await live.close()
     if isinstance(asked, AskRefused):
         await _send(update, context, chat, paper, question, asked, turns)
     else:
         await _send(update, context, chat, paper, question, asked.answer, asked.turns)
+
+
+def _live(update: Update, context: Context, chat: Chat, paper: Paper, question: str) -> LiveText:
+    """Drafts of the answer in a private chat (the last message's part of it), else typing."""
+    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+    def render(text: str) -> str:
+        return render_answer(Answer(text), paper, question, chat.lang)[-1]
+
+    return LiveText(
+        context.bot,
+        chat.chat_id,
+        render,
+        private=private,
+        draft_id=update.update_id,
+        thread_id=thread_of(update),
+    )
 
 
 async def _send(
@@ -153,19 +179,10 @@ async def _send(
         return
     if not turns:
         turns = [[question, result.text]]
-    text = render_answer(result, paper, question, chat.lang)
-    sent = await send_html(context.bot, engine, chat.chat_id, text, thread_id=thread_of(update))
-    if sent is not None:
-        await engine.store.run(
-            engine.store.put_thread, chat.chat_id, [sent.message_id], paper.id, turns
-        )
-
-
-async def _typing(update: Update, context: Context, chat: Chat) -> None:
-    """Show "typing…" while the answer is made (nothing lost when Telegram refuses it)."""
-    try:
-        await context.bot.send_chat_action(
-            chat.chat_id, ChatAction.TYPING, message_thread_id=thread_of(update)
-        )
-    except TelegramError as error:
-        log.info("no typing action in chat %s: %s", chat.chat_id, error)
+    sent_ids: list[int] = []
+    for part in render_answer(result, paper, question, chat.lang):
+        sent = await send_html(context.bot, engine, chat.chat_id, part, thread_id=thread_of(update))
+        if sent is None:
+            return
+        sent_ids.append(sent.message_id)
+    await engine.store.run(engine.store.put_thread, chat.chat_id, sent_ids, paper.id, turns)

@@ -17,12 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from bot import lanes
 from bot.arxiv import ArxivClient, parse_html
-from bot.ask.answer import Answer, read_reply
+from bot.ask.answer import Answer, read_reply, shown_text
 from bot.ask.context import choose_sections
 from bot.ask.prompt import READY_QUESTIONS, ask_messages
 from bot.config import Settings
 from bot.errors import FeedError, FetchError, SummarizeError
-from bot.llm import BudgetExhausted, SummaryService
+from bot.llm import BudgetExhausted, StreamCut, SummaryService
 from bot.models import FullText, Paper, Section
 from bot.store import Store
 
@@ -34,7 +34,7 @@ MISSING_RETRY = 86400.0  # seconds before a paper without HTML is asked for it a
 @dataclass(frozen=True)
 class AskRefused:
     """Why a question gets no answer: a catalog key ("ask.quota", "ask.budget", "ask.no_llm",
-    "ask.failed", "ask.busy") and, for the quota, when it resets (unix time)."""
+    "ask.failed", "ask.stopped", "ask.busy") and, for the quota, when it resets (unix time)."""
 
     key: str
     resets: float = 0.0
@@ -79,9 +79,16 @@ class Asking:
         return (today + timedelta(days=1)).timestamp()
 
     async def ask(
-        self, chat_id: int, lang: str, paper: Paper, question: str, turns: Sequence[Sequence[str]]
+        self,
+        chat_id: int,
+        lang: str,
+        paper: Paper,
+        question: str,
+        turns: Sequence[Sequence[str]],
+        on_text: Callable[[str], None] | None = None,
     ) -> Asked | AskRefused:
-        """Answer a chat's question (its thread's earlier `turns` kept as context)."""
+        """Answer a chat's question (its thread's earlier `turns` kept as context), the answer
+        given to `on_text` as it is written (its text so far, closing line left out)."""
         if not self._summaries.enabled:
             return AskRefused("ask.no_llm")
         if chat_id in self._waiting:
@@ -94,7 +101,7 @@ class Asking:
             kept = [list(turn) for turn in turns][-self.settings.ask_turns :]
             if not self.settings.ask_turns:
                 kept = []
-            answer = await self._answer(paper, question, lang, kept)
+            answer = await self._answer(paper, question, lang, kept, on_text)
         except SummarizeError as error:
             await lanes.in_thread(self._store.give_back_question, chat_id, day)
             return self._refusal(paper, error)
@@ -102,9 +109,12 @@ class Asking:
             self._waiting.discard(chat_id)
         return Asked(answer, [*kept, [question, answer.text]])
 
-    async def ready(self, lang: str, paper: Paper, name: str) -> Answer | AskRefused:
+    async def ready(
+        self, lang: str, paper: Paper, name: str, on_text: Callable[[str], None] | None = None
+    ) -> Answer | AskRefused:
         """The answer to a ready question: made once per paper and language, shared by every
-        chat (stored); not counted in a chat's quota."""
+        chat (stored); not counted in a chat's quota. The chat whose press makes it sees it
+        written (`on_text`); the others get it whole."""
         if name not in READY_QUESTIONS:
             return AskRefused("ask.failed")
         stored = await lanes.in_thread(self._store.get_ready, paper.id, lang, name)
@@ -115,7 +125,7 @@ class Asking:
         key = (paper.id, lang, name)
         future = self._ready.get(key)
         if future is None:
-            future = asyncio.ensure_future(self._make_ready(paper, lang, name))
+            future = asyncio.ensure_future(self._make_ready(paper, lang, name, on_text))
             self._ready[key] = future
             future.add_done_callback(lambda _: self._ready.pop(key, None))
         try:
@@ -123,21 +133,32 @@ class Asking:
         except SummarizeError as error:
             return self._refusal(paper, error)
 
-    async def _make_ready(self, paper: Paper, lang: str, name: str) -> Answer:
-        answer = await self._answer(paper, READY_QUESTIONS[name], lang, [])
+    async def _make_ready(
+        self, paper: Paper, lang: str, name: str, on_text: Callable[[str], None] | None
+    ) -> Answer:
+        answer = await self._answer(paper, READY_QUESTIONS[name], lang, [], on_text)
         await lanes.in_thread(self._store.put_ready, paper.id, lang, name, answer.to_dict())
         return answer
 
     def _refusal(self, paper: Paper, error: SummarizeError) -> AskRefused:
         if isinstance(error, BudgetExhausted):
             return AskRefused("ask.budget")
+        if isinstance(error, StreamCut):
+            log.warning("%s: the answer stopped mid-way: %s", paper.id, error)
+            return AskRefused("ask.stopped")
         log.warning("%s: no answer to a question: %s", paper.id, error)
         return AskRefused("ask.failed")
 
     async def _answer(
-        self, paper: Paper, question: str, lang: str, turns: list[list[str]]
+        self,
+        paper: Paper,
+        question: str,
+        lang: str,
+        turns: list[list[str]],
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        """One LLM request from the sections the question needs; SummarizeError on failure."""
+        """One streamed LLM request from the sections the question needs; SummarizeError on
+        failure."""
         text = await self.full_text(paper)
         sections: Sequence[Section] = text.sections
         if text.missing or not sections:
@@ -150,7 +171,12 @@ class Asking:
         messages = ask_messages(
             paper, text.title, chosen, question, lang, turns=turns, abstract_only=abstract_only
         )
-        reply = await self._summaries.ask(messages)
+
+        def show(text: str) -> None:
+            if on_text is not None:
+                on_text(shown_text(text))
+
+        reply = await self._summaries.ask(messages, on_text=show)
         return read_reply(reply, chosen, abstract_only)
 
     async def full_text(self, paper: Paper) -> FullText:

@@ -10,7 +10,9 @@ from bot.digest.render import (
     DigestHeader,
     DigestPart,
     Entry,
+    Segment,
     links_line,
+    pack,
     page_slices,
     render_digest_page,
     render_digest_parts,
@@ -60,6 +62,8 @@ from bot.digest.views import (
 )
 
 __all__ = [
+    "Segment",
+    "pack",
     "DAILY",
     "WEEKLY",
     "DigestHeader",

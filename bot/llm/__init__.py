@@ -8,12 +8,14 @@ from bot.llm.answers import check_answer, language_name, parse_answer
 from bot.llm.budget import BudgetExhausted
 from bot.llm.client import LLMSummarizer
 from bot.llm.outage import LLMState
+from bot.llm.stream import StreamCut
 from bot.llm.summaries import SummaryService
 from bot.llm.terms import InterestTerms, english_words, needs_terms, read_terms, terms_status
 from bot.llm.usage import Usage
 from bot.llm.wire import LLMRefused, LLMUnavailable
 
 __all__ = [
+    "StreamCut",
     "ADAPTATIONS_NOTE",
     "Adaptations",
     "BudgetExhausted",

@@ -23,6 +23,7 @@ from bot.llm.answers import (
     parse_answer,
     repair_answer,
 )
+from bot.llm.stream import StreamCut, read_stream
 from bot.llm.usage import Usage
 from bot.llm.wire import (
     Answer,
@@ -39,6 +40,8 @@ from bot.models import Paper, Summary
 log = logging.getLogger(__name__)
 
 MAX_CHANGES = 4  # refused parameters changed within one request, at most
+SECRET_ROOM = 64  # a secret piece may straddle what was shown and what came
+STREAM_TIMEOUTS = 3  # a streamed answer may take this many `timeout`s in all (each read: one)
 
 
 _ASKED = {  # what each key of the answer is, in the target language `{name}`
@@ -231,16 +234,22 @@ class LLMSummarizer:
         )
 
     async def _complete(
-        self, body: dict[str, Any], on_request: Callable[[], None] | None
+        self,
+        body: dict[str, Any],
+        on_request: Callable[[], None] | None,
+        send: Callable[[dict[str, Any]], Awaitable[httpx.Response | Answer | str]] | None = None,
     ) -> Answer:
         """POST the request with retries on 429, 5xx, timeouts and connection errors; a refused
-        parameter is changed (once per parameter) and the request sent again at once."""
+        parameter is changed (once per parameter) and the request sent again at once. `send`
+        (streaming) gives the answer it read, or the error response, or why there is none."""
         attempt, changes = 0, 0
         while True:
             body = self.adaptations.apply(self.model, body)
             if on_request is not None:
                 on_request()
-            outcome = await self._post(body)
+            outcome = await (send or self._post)(body)
+            if isinstance(outcome, Answer):
+                return outcome
             if isinstance(outcome, str):
                 failure, wait = outcome, None
             elif outcome.status_code < 400:
@@ -304,6 +313,70 @@ class LLMSummarizer:
 
     def _redact(self, text: str) -> str:
         return redact(text, self._pieces)
+
+    async def stream(
+        self,
+        messages: list[dict[str, str]],
+        on_text: Callable[[str], None],
+        *,
+        on_request: Callable[[], None] | None = None,
+        on_usage: Callable[[Usage], None] | None = None,
+    ) -> str:
+        """A plain-text answer asked with `"stream": true`, `on_text(text so far)` as it comes
+        (never with a piece of a secret in it); sent, adapted and retried as `complete` is until
+        the first words came, then a failure (a cut stream) is final. SummarizeError when it is
+        cut, stops mid-way or quotes a secret."""
+        body = self.request_body(messages)
+        body.pop("response_format", None)
+        body["stream"] = True
+        if "stream_options" not in self.omit:
+            body["stream_options"] = {"include_usage": True}
+        shown = [0]  # characters shown so far: only what came since (and a piece's room) is checked
+
+        def show(text: str) -> None:
+            if holds_secret(text[max(0, shown[0] - SECRET_ROOM) :], self._pieces):
+                raise SummarizeError("the answer repeats a secret (the API key or the bot token)")
+            shown[0] = len(text)
+            on_text(text)
+
+        async def send(sent: dict[str, Any]) -> httpx.Response | Answer | str:
+            return await self._post_stream(sent, show, lambda: shown[0] > 0)
+
+        answer = await self._complete(body, on_request, send)
+        if on_usage is not None:
+            on_usage(answer.usage)
+        if answer.cut:
+            raise SummarizeError(self._cut_problem(answer.usage))
+        if holds_secret(answer.content, self._pieces):
+            raise SummarizeError("the answer repeats a secret (the API key or the bot token)")
+        return answer.content
+
+    async def _post_stream(
+        self, body: dict[str, Any], on_text: Callable[[str], None], shown: Callable[[], bool]
+    ) -> httpx.Response | Answer | str:
+        """The streamed answer, the error response (read whole), or why there is none; once
+        words were shown a failure raises (SummarizeError) instead of being retried."""
+        headers = {"Authorization": f"Bearer {self._key}"} if self._key else {}
+        try:
+            async with (
+                asyncio.timeout(self.timeout * STREAM_TIMEOUTS),
+                self._client.stream(
+                    "POST", self.url, json=body, headers=headers, timeout=self.timeout
+                ) as response,
+            ):
+                if response.status_code >= 400:
+                    await response.aread()
+                    return response
+                return await read_stream(response, on_text)
+        except (TimeoutError, httpx.TimeoutException):
+            failure = f"no answer within {self.timeout:g}s"
+        except httpx.TransportError as exc:
+            failure = self._redact(f"connection failed ({type(exc).__name__}: {exc})")
+        except StreamCut as exc:
+            failure = str(exc)
+        if shown():
+            raise StreamCut(f"the LLM stream failed: {failure}")
+        return failure
 
     async def complete(
         self,

@@ -395,9 +395,12 @@ class SummaryService:
             exc, self._pause.outage_seconds // 60,
         )  # fmt: skip
 
-    async def ask(self, messages: list[dict[str, str]]) -> str:
-        """One LLM answer outside summaries (interest terms): counted in today's budget and
-        tokens, not asked while the LLM is paused; SummarizeError (LLMUnavailable,
+    async def ask(
+        self, messages: list[dict[str, str]], on_text: Callable[[str], None] | None = None
+    ) -> str:
+        """One LLM answer outside summaries (interest terms; with `on_text`, a question's
+        plain-text answer streamed, `on_text(text so far)` as it comes): counted in today's
+        budget and tokens, not asked while the LLM is paused; SummarizeError (LLMUnavailable,
         BudgetExhausted) when it cannot be made or fails."""
         if self._llm is None:
             raise LLMUnavailable("no LLM is configured")
@@ -409,6 +412,10 @@ class SummaryService:
             spending.request()
 
         try:
+            if on_text is not None:
+                return await self._llm.stream(
+                    messages, on_text, on_request=spend, on_usage=spending.spent
+                )
             return await self._llm.complete(messages, on_request=spend, on_usage=spending.spent)
         except LLMUnavailable as exc:
             self._paused(exc)

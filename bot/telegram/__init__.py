@@ -25,6 +25,7 @@ from bot.telegram.buttons import (
     unsave_data,
 )
 from bot.telegram.deliver import send_page
+from bot.telegram.drafts import LiveText
 from bot.telegram.keyboards import BUTTONS_PER_ROW, paper_keyboard, save_label
 from bot.telegram.menu import command_menus
 from bot.telegram.ratelimit import FloodLimiter, bulk_sends
@@ -42,6 +43,7 @@ __all__ = [
     "BUTTONS_PER_ROW",
     "Button",
     "FloodLimiter",
+    "LiveText",
     "PageButton",
     "PaperButton",
     "PerChatUpdateProcessor",

@@ -13,6 +13,11 @@ first second, and a strict server answers 429. It also halts every chat on any 4
   server, counting from when it accepted each, never sees more; a group keeps PTB's 20 a
   minute;
 - a 429 pauses the chat it came from for `retry_after`, not the whole bot;
+- drafts (`sendMessageDraft`, an answer shown as it is written) hold a slot of the overall
+  window but not the chat's pace: Telegram documents no limit of their own, the bot sends at
+  most one a second to a chat anyway, and the answer's message must not wait a second behind
+  the last draft; a draft refused with a 429 is dropped, not retried (the next one, or the
+  message, replaces it);
 - replies to users take a free slot before broadcast messages (sent in the bulk lane,
   `bulk_sends()`: bot/lanes.py), and broadcast messages start evenly spread, one every
   1/`flood_limit` of a second: a window filled in one burst would free its slots in one burst
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 GROUP_PER_MINUTE = 20
 MAX_IDLE_WINDOWS = 1024
 CATCH_UP = 2  # broadcast turns a late loop may take at once
+DRAFT = "sendMessageDraft"  # counted overall, not in a chat's pace, never retried
 
 
 @contextlib.contextmanager
@@ -170,6 +176,13 @@ class FloodLimiter(BaseRateLimiter[int]):
         if chat_id is None:  # getUpdates, getMe, answerCallbackQuery...: no flood limit
             return await callback(*args, **kwargs)
         chat, retries = str(chat_id), rate_limit_args or self._max_retries
+        if endpoint == DRAFT:
+            await self._wait_pause(chat)
+            await self._overall.acquire(not lanes.is_bulk())
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                self._overall.release_later()
         for attempt in itertools.count():
             await self._wait_pause(chat)
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.ask import choose_sections, read_reply
+from bot.ask.answer import shown_text
 from bot.errors import SummarizeError
 from bot.models import Section
 
@@ -46,12 +47,41 @@ def test_found_false_says_the_paper_does_not_say() -> None:
     assert not answer.found
 
 
-@pytest.mark.parametrize("reply", ["", "not json", '{"answer": ""}', '{"answer": 3}', "[1, 2]"])
+@pytest.mark.parametrize(
+    "reply", ["", "  \n ", '{"answer": ""}', '{"answer": 3}', "SECTIONS: §3.2", "NOT FOUND"]
+)
 def test_an_unusable_answer_is_an_error(reply: str) -> None:
     with pytest.raises(SummarizeError):
         read_reply(reply, SECTIONS, False)
 
 
-def test_a_long_answer_is_cut() -> None:
-    answer = read_reply('{"answer": "' + "word " * 2000 + '"}', SECTIONS, False)
-    assert len(answer.text) <= 3002 and answer.text.endswith("…")
+def test_a_long_answer_is_kept_whole() -> None:
+    answer = read_reply("word " * 2000 + "\nSECTIONS: §3.2", SECTIONS, False)
+    assert answer.text == ("word " * 2000).strip() and answer.sections == ("§3.2 Training data",)
+
+
+def test_a_plain_text_answer_ends_with_its_sections() -> None:
+    reply = "They train on ImageNet (§3.2).\n\nIt fails on videos.\nSECTIONS: §3.2, Limitations, §9"
+    answer = read_reply(reply, SECTIONS, False)
+    assert answer.text == "They train on ImageNet (§3.2).\n\nIt fails on videos."
+    assert answer.sections == ("§3.2 Training data", "§5 Limitations") and answer.found
+
+
+def test_not_found_says_the_paper_does_not_say() -> None:
+    answer = read_reply("The paper does not say.\nNOT FOUND", SECTIONS, False)
+    assert answer.text == "The paper does not say." and not answer.found
+
+
+@pytest.mark.parametrize(
+    ("partial", "shown"),
+    [
+        ("They train", "They train"),
+        ("They train on ImageNet.\nSECT", "They train on ImageNet."),
+        ("They train on ImageNet.\nSECTIONS: §3", "They train on ImageNet."),
+        ("Not said.\nNOT F", "Not said."),
+        ("Not said.\nNo", "Not said."),  # may become NOT FOUND: held back one line
+        ("Not said.\nNothing", "Not said.\nNothing"),
+    ],
+)
+def test_a_half_written_answer_shows_no_closing_line(partial: str, shown: str) -> None:
+    assert shown_text(partial) == shown

@@ -661,6 +661,7 @@ class FakeBotApi:
         self._rejections: list[RecordedRequest] = []
         self._callback_answers: list[JSONDict] = []
         self._chat_actions: list[tuple[int, str]] = []
+        self._drafts: list[JSONDict] = []
         self._topics: dict[int, dict[int, ForumTopic]] = {}
         self._topic_managers: set[int] = set()  # forums where the bot may post in closed topics
         self._channel_posts_by_bot: set[tuple[int, int]] = set()
@@ -683,6 +684,7 @@ class FakeBotApi:
             "getChatMember": self._get_chat_member,
             "getChatAdministrators": self._get_chat_administrators,
             "sendChatAction": self._send_chat_action,
+            "sendMessageDraft": self._send_message_draft,
         }
 
     # -- lifecycle --
@@ -1038,6 +1040,12 @@ class FakeBotApi:
     def callback_answers(self) -> list[JSONDict]:
         with self._cond:
             return copy.deepcopy(self._callback_answers)
+
+    def drafts_to(self, chat_id: int) -> list[JSONDict]:
+        """The accepted drafts to a private chat, oldest first: draft_id, text (HTML as sent),
+        plain_text, at (time.monotonic() when accepted)."""
+        with self._cond:
+            return [copy.deepcopy(d) for d in self._drafts if d["chat_id"] == chat_id]
 
     @property
     def chat_actions(self) -> list[tuple[int, str]]:
@@ -1666,6 +1674,30 @@ class FakeBotApi:
         if user_id in roles.admin_ids:
             return {"status": "administrator", "user": user, **ADMIN_RIGHTS}
         return {"status": "member", "user": user}
+
+    def _send_message_draft(self, request: ApiRequest) -> bool:
+        """sendMessageDraft as the Bot API documents it (https://core.telegram.org/bots/api
+        #sendmessagedraft, Bot API 9.3, all bots since 9.5; read through python-telegram-bot
+        22.8's Bot.send_message_draft and aiogram's copy of the page): `chat_id` of a private
+        chat, `draft_id` non-zero, `text` 0-4096 characters after entities parsing (empty: a
+        "Thinking..." placeholder), `parse_mode` validated like sendMessage's. The answer to
+        a group or channel (400) is this fake's wording: the docs give none. Returns True."""
+        chat_id = self._target_chat(request)
+        kind = self._chats.get(chat_id, {}).get("type") or default_chat_type(chat_id)
+        if kind != "private":
+            raise bad_request("the method can be used only in private chats")
+        raw_id = request.text("draft_id") or ""
+        if not re.fullmatch(r"-?\d+", raw_id) or int(raw_id) == 0:
+            raise bad_request("draft_id must be non-zero")
+        text = request.text("text") or ""
+        plain, _ = render_limited(
+            text, request.text("parse_mode"), MESSAGE_LIMIT, "message is too long"
+        )
+        self._drafts.append(
+            {"chat_id": chat_id, "draft_id": int(raw_id), "text": text, "plain_text": plain,
+             "message_thread_id": request.text("message_thread_id"), "at": time.monotonic()}
+        )  # fmt: skip
+        return True
 
     def _send_chat_action(self, request: ApiRequest) -> bool:
         chat_id = self._target_chat(request)

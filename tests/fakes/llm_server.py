@@ -6,6 +6,7 @@ import json
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -26,6 +27,8 @@ from tests.fakes.scripted import Behaviour, ScriptedServer
 #   ("status", code[, headers]) an HTTP error, e.g. ("status", 429, {"Retry-After": "0"})
 #   ("sleep", seconds)          wait, then answer like "translate" (for client timeouts)
 #   ("call", fn)                fn(body: dict) -> (status, content): anything else
+#   ("cut", n)                  a streamed answer (like "translate") that stops after n chunks:
+#                               the server closes the connection without `data: [DONE]`
 #   ("echo_key", where)         repeat the request's Bearer key: "answer" (a valid translation
 #                               whose abstract and TL;DR quote it), "partial" (the same with 12
 #                               characters of it), "error" (HTTP 400 whose body quotes it after
@@ -138,6 +141,31 @@ def answer_question(paper: str, question: str) -> dict[str, Any]:
     return {"answer": f"As {label} says: {text[:200]}", "sections": [label], "found": True}
 
 
+def as_text(answer: dict[str, Any]) -> str:
+    """An `answer_question` answer in the streamed format bot.ask asks for: the text, then
+    `SECTIONS: ...` or `NOT FOUND` on the last line."""
+    if not answer["found"]:
+        return f"{answer['answer']}\nNOT FOUND"
+    return f"{answer['answer']}\nSECTIONS: {', '.join(answer['sections'])}"
+
+
+def sse_chunks(content: str, model: str, usage: dict[str, Any] | None) -> list[bytes]:
+    """OpenAI's streamed answer (`chat.completion.chunk` objects as `data:` lines): a word a
+    chunk (about a token and a half), `finish_reason` on the last, then the usage chunk (with
+    `stream_options.include_usage`), then `data: [DONE]`."""
+    head = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "model": model}
+    words = re.findall(r"\s*\S+\s*", content) or [content]
+    chunks = [{**head, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]}]  # fmt: skip
+    chunks += [{**head, "choices": [{"index": 0, "delta": {"content": word},
+                                     "finish_reason": None}]} for word in words]  # fmt: skip
+    chunks.append({**head, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    if usage is not None:
+        chunks.append({**head, "choices": [], "usage": usage})
+    lines = [f"data: {json.dumps(c, ensure_ascii=False)}\n\n".encode() for c in chunks]
+    return [*lines, b"data: [DONE]\n\n"]
+
+
 def english(body: dict[str, Any]) -> dict[str, str]:
     """An answer left in English whatever was asked (seed defect 5)."""
     _, title, abstract = _request_parts(body)
@@ -179,6 +207,10 @@ class FakeLLM(ScriptedServer):
         self._gate.set()
         self.held = 0  # requests waiting at the gate now
         self._refused = 0
+        self.stream_delay = 0.002  # seconds between streamed chunks (a word each)
+        self.question_text: str | None = None  # when set, every question gets this answer
+        self.cut_questions: int | None = None  # when set, a question's stream stops after n
+        self.streamed: list[list[float]] = []  # per streamed answer: when each chunk was written
 
     translation = staticmethod(translation)  # the default answer, for ("call", fn) behaviours
 
@@ -257,9 +289,15 @@ class FakeLLM(ScriptedServer):
         if kind == "translate" and asked is not None:
             return 200, json.dumps(terms(asked), ensure_ascii=False), {}
         question = paper_question(body)
-        if kind == "translate" and question is not None:
-            return 200, json.dumps(answer_question(*question), ensure_ascii=False), {}
+        if kind in ("translate", "cut") and question is not None:
+            if self.question_text is not None:
+                return 200, self.question_text, {}
+            answer = answer_question(*question)
+            if body.get("stream"):
+                return 200, as_text(answer), {}
+            return 200, json.dumps(answer, ensure_ascii=False), {}
         makers: dict[str, Callable[[], str]] = {
+            "cut": lambda: json.dumps(translation(body), ensure_ascii=False),
             "translate": lambda: json.dumps(translation(body), ensure_ascii=False),
             "english": lambda: json.dumps(english(body)),
             "json": lambda: json.dumps(behaviour[1], ensure_ascii=False),
@@ -293,6 +331,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 behaviour = ("status", 404)
             status, content, extra = fake.respond(behaviour, body)
+            if status == 200 and body.get("stream"):
+                self._stream(body, headers, content, behaviour)
+                return
             if fake.provider is not None:
                 status, payload = fake._provider_answer(body, headers, status, content)
             else:
@@ -307,6 +348,56 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(payload)
             except OSError:  # the client gave up (a timeout test)
+                pass
+
+        def _stream(
+            self, body: dict[str, Any], headers: dict[str, str], content: str, behaviour: Behaviour
+        ) -> None:
+            """Answer as server-sent events, a chunk every `fake.stream_delay` seconds."""
+            usage = None
+            if fake.provider is not None:
+                status, payload = fake._provider_answer(body, headers, 200, content)
+                if status != 200:
+                    self._send_whole(status, payload)
+                    return
+                usage = json.loads(payload)["usage"]
+            if (body.get("stream_options") or {}).get("include_usage"):
+                usage = usage or {"prompt_tokens": len(json.dumps(body)) // 4,
+                                  "completion_tokens": len(content) // 4,
+                                  "total_tokens": (len(json.dumps(body)) + len(content)) // 4}  # fmt: skip
+            chunks = sse_chunks(content, str(body.get("model", "")), usage)
+            cut = behaviour[1] if behaviour[0] == "cut" else None
+            if cut is None and paper_question(body) is not None:
+                cut = fake.cut_questions
+            if cut is not None:
+                chunks = chunks[: cut + 1]  # the role chunk, then n pieces; no [DONE]
+            times: list[float] = []
+            with fake._lock:
+                fake.streamed.append(times)
+            self.close_connection = True
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for chunk in chunks:
+                    if fake._stopping.wait(fake.stream_delay):
+                        return
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    times.append(time.monotonic())
+            except OSError:  # the client gave up
+                pass
+
+        def _send_whole(self, status: int, payload: bytes) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+            except OSError:
                 pass
 
         def log_message(self, format: str, *args: Any) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+
+import pytest
+from telegram.error import RetryAfter
 
 from bot.telegram.ratelimit import FloodLimiter, SlidingWindow
 
@@ -65,3 +69,25 @@ async def test_two_replies_to_one_chat_go_at_once_and_a_fourth_waits_for_the_win
         limiter.process_request(answer, ("other",), {}, "sendMessage", {"chat_id": 8}, None), 5
     )
     assert other == {"ok": True} and sent[-1] == "other", "another chat is not held up"
+
+
+async def test_drafts_skip_the_chats_pace_and_a_429_on_one_is_not_retried():
+    limiter = FloodLimiter(flood_limit=30, chat_interval=3600.0, chat_burst=1)
+    sent: list[str] = []
+
+    async def answer(text: str) -> bool:
+        sent.append(text)
+        return True
+
+    async def refused(text: str) -> bool:
+        raise RetryAfter(timedelta(seconds=5))
+
+    def send(text: str, endpoint: str, call=answer):
+        return limiter.process_request(call, (text,), {}, endpoint, {"chat_id": 7}, None)
+
+    await asyncio.wait_for(send("answer", "sendMessage"), 5)  # the chat's pace: an hour now
+    await asyncio.wait_for(send("draft 1", "sendMessageDraft"), 5)
+    await asyncio.wait_for(send("draft 2", "sendMessageDraft"), 5)
+    assert sent == ["answer", "draft 1", "draft 2"], "drafts do not wait for the chat's pace"
+    with pytest.raises(RetryAfter):  # a refused draft is dropped, not retried
+        await asyncio.wait_for(send("draft 3", "sendMessageDraft", refused), 5)
