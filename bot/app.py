@@ -99,6 +99,7 @@ def add_handlers(app: App) -> None:
         "time": chat_settings.time,
         "timezone": chat_settings.timezone,
         "limit": chat_settings.limit,
+        "questions": chat_settings.questions,
         "pause": chat_settings.pause,
         "resume": chat_settings.resume,
         "settings": chat_settings.show_settings,

@@ -152,6 +152,9 @@ class Chat:
     interest_terms: tuple[str, ...] = ()
     terms_failures: int = 0  # unusable answers for these interests; terms are asked again below 3
     interests_tip_shown: bool = False  # a digest header told it once how to set interests
+    daily_questions: int | None = (
+        None  # /questions: its own cap on /ask (None: ask.daily_questions)
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

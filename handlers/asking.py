@@ -135,7 +135,9 @@ async def _answer(
     await live.start()
     asking = engine_of(context).asking
     try:
-        asked = await asking.ask(chat.chat_id, chat.lang, paper, question, turns, live.update)
+        asked = await asking.ask(
+            chat.chat_id, chat.lang, paper, question, turns, live.update, chat.daily_questions
+        )
     finally:
         await live.close()
     if isinstance(asked, AskRefused):
@@ -174,7 +176,7 @@ async def _send(
     asks a follow-up); or say why there is none."""
     engine: Engine = engine_of(context)
     if isinstance(result, AskRefused):
-        limit = engine.settings.ask_daily_questions
+        limit = engine.asking.daily_limit(chat.daily_questions)
         await reply(update, context, render_refusal(result, chat.lang, chat.timezone, limit))
         return
     if not turns:

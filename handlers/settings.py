@@ -1,4 +1,5 @@
-"""Chat settings: /lang, /time, /timezone, /limit, /pause, /resume and the /settings screen."""
+"""Chat settings: /lang, /time, /timezone, /limit, /questions, /pause, /resume and the /settings
+screen."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.digest import DAILY, WEEKLY, day_name, fold_full_width, is_weekly, stri
 from bot.i18n import available_languages, catalog, is_english, resolve_language, t
 from bot.models import Chat
 from bot.telegram import SettingButton, setting_data
-from handlers.chats import args_text, chat_or_default, get_or_create_chat, lang_of, normalize_lang
+from handlers.chats import args_text, chat_or_default, get_or_create_chat, normalize_lang
 from handlers.context import clock_now, engine_of
 from handlers.replies import edit, reply
 from handlers.rights import admin_button, may_change, refuse_change
@@ -121,6 +122,7 @@ async def _set(
     field: str,
     parse: Callable[[str], Any],
     show: Callable[[Chat], str],
+    extra: Callable[[Chat], dict[str, Any]] = lambda _: {},
 ) -> Chat | None:
     """Store one setting from the command's argument and return the chat; or, returning None,
     show the setting (no argument, with the message `show` names), refuse a group member who is
@@ -128,24 +130,31 @@ async def _set(
     value = fold_full_width(strip_invisible(args_text(update, context))).strip()
     if not value:
         chat = await chat_or_default(update, context)
-        await reply(update, context, t(chat.lang, show(chat), **_values(chat, clock_now(context))))
+        values = _values(chat, clock_now(context)) | extra(chat)
+        await reply(update, context, t(chat.lang, show(chat), **values))
         return None
     if not await may_change(update, context):
         await refuse_change(update, context)
         return None
     parsed = parse(value)
     if parsed is None:
-        lang = await lang_of(update, context)
-        bad = t(lang, f"settings.{field}_bad", value=echo_refused(value), max=MAX_LIMIT)
+        chat = await chat_or_default(update, context)
+        most = extra(chat).get("max", MAX_LIMIT)
+        bad = t(chat.lang, f"settings.{field}_bad", value=echo_refused(value), max=most)
         await reply(update, context, bad)
         return None
     return await _change(update, context, **{field: parsed})
 
 
 async def _confirm(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, chat: Chat, key: str
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    chat: Chat,
+    key: str,
+    extra: dict[str, Any] | None = None,
 ) -> None:
-    await reply(update, context, t(chat.lang, key, **_values(chat, clock_now(context))))
+    values = _values(chat, clock_now(context)) | (extra or {})
+    await reply(update, context, t(chat.lang, key, **values))
 
 
 async def lang(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -189,6 +198,25 @@ async def limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = await _set(update, context, "limit", parse_limit, lambda _: "settings.limit_current")
     if chat is not None:
         await _confirm(update, context, chat, "settings.limit_set")
+
+
+async def questions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Set how many questions (/ask) the chat may ask a day (/questions 5; 0: none), within
+    the operator's `ask.daily_questions`; in a group, the admins' to set. Without a number,
+    show it."""
+    asking = engine_of(context).asking
+    most = asking.settings.ask_daily_questions
+
+    def parse(text: str) -> int | None:
+        return int(text) if text.isdecimal() and len(text) <= 6 and int(text) <= most else None
+
+    def values(chat: Chat) -> dict[str, Any]:
+        return {"questions": asking.daily_limit(chat.daily_questions), "max": most}
+
+    key = "settings.questions_current"
+    chat = await _set(update, context, "daily_questions", parse, lambda _: key, values)
+    if chat is not None:
+        await _confirm(update, context, chat, "settings.questions_set", values(chat))
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

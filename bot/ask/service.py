@@ -78,6 +78,11 @@ class Asking:
         )
         return (today + timedelta(days=1)).timestamp()
 
+    def daily_limit(self, chosen: int | None) -> int:
+        """Questions a chat may ask today: its own cap when it set one, within the operator's."""
+        most = self.settings.ask_daily_questions
+        return most if chosen is None else max(0, min(chosen, most))
+
     async def ask(
         self,
         chat_id: int,
@@ -86,14 +91,16 @@ class Asking:
         question: str,
         turns: Sequence[Sequence[str]],
         on_text: Callable[[str], None] | None = None,
+        limit: int | None = None,
     ) -> Asked | AskRefused:
         """Answer a chat's question (its thread's earlier `turns` kept as context), the answer
-        given to `on_text` as it is written (its text so far, closing line left out)."""
+        given to `on_text` as it is written (its text so far, closing line left out). `limit`:
+        the chat's own daily cap (/questions), never above `ask.daily_questions`."""
         if not self._summaries.enabled:
             return AskRefused("ask.no_llm")
         if chat_id in self._waiting:
             return AskRefused("ask.busy")
-        day, limit = self.day(), self.settings.ask_daily_questions
+        day, limit = self.day(), self.daily_limit(limit)
         if not await lanes.in_thread(self._store.take_question, chat_id, day, limit):
             return AskRefused("ask.quota", self.resets())
         self._waiting.add(chat_id)

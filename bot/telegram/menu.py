@@ -19,7 +19,7 @@ DESCRIPTION_LIMIT = 256  # Telegram's limit for a command's description
 PRIVATE = (
     "subscribe", "unsubscribe", "list", "digest", "paper", "ask", "save", "unsave", "saved", "bib",
     "export", "like", "dislike", "interests", "lang", "time", "timezone", "frequency", "limit",
-    "pause", "resume", "settings", "help",
+    "questions", "pause", "resume", "settings", "help",
 )  # fmt: skip
 GROUP_ADMINS = PRIVATE[:-2] + ("here", "settings", "help")
 # Group members read, vote and save; topics and settings are the admins' (they may still look).

@@ -155,3 +155,62 @@ async def test_a_ready_question_asked_by_two_chats_makes_one_llm_call(llm_harnes
     question = t("en", "ask.ready_eval_question")
     assert question in a["plain_text"] and a["plain_text"] == b["plain_text"]
     assert h.engine.store.get_ready(paper.id, "en", "eval") is not None
+
+
+async def test_a_chat_sets_its_own_daily_questions_within_the_operators(llm_harness):
+    h = llm_harness
+    h.more_config = "[ask]\ndaily_questions = 3\n"
+    await h.start()
+    await reader(h, CHAT)
+    (shown,) = await h.say(CHAT, "/questions")
+    assert shown["plain_text"].startswith("This chat may ask 3 questions a day")
+    (over,) = await h.say(CHAT, "/questions 4")  # above the operator's 3
+    assert over["plain_text"] == t("en", "settings.daily_questions_bad", value="4", max=3).replace(
+        "<code>", ""
+    ).replace("</code>", "")
+    (done,) = await h.say(CHAT, "/questions １")  # fullwidth digits read as ASCII
+    assert done["plain_text"] == "✅ This chat may now ask 1 questions a day about papers."
+    (answer,) = await h.say(CHAT, "/ask 1 What is new?")
+    assert "What is new?" in answer["plain_text"]
+    (refused,) = await h.say(CHAT, "/ask 1 And the data?")
+    assert refused["plain_text"] == t("en", "ask.quota", limit=1, time="00:00", timezone="UTC")
+    assert len(ask_requests(h)) == 1
+    (off,) = await h.say(CHAT, "/questions 0")
+    assert "0 questions" in off["plain_text"]
+
+
+async def test_in_a_group_only_admins_set_the_daily_questions(llm_harness):
+    h = llm_harness
+    group, admin, member = -100777, 91, 92
+    h.api.set_admins(group, [admin])
+    await h.start()
+    (refused,) = await h.say(group, "/questions 1", user_id=member)
+    assert refused["plain_text"] == t("en", "common.admins_only")
+    assert (
+        h.engine.store.get_chat(group) is None
+        or h.engine.store.get_chat(group).daily_questions is None
+    )
+    (shown,) = await h.say(group, "/questions", user_id=member)  # members may still look
+    assert "20 questions a day" in shown["plain_text"]
+    (done,) = await h.say(group, "/questions 2", user_id=admin)
+    assert (
+        done["plain_text"].startswith("✅") and h.engine.store.get_chat(group).daily_questions == 2
+    )
+
+
+async def test_hostile_daily_questions_get_a_short_clear_answer_and_store_nothing(llm_harness):
+    h = llm_harness
+    await h.start()
+    await h.say(CHAT, "/start")
+    hostile = ["x" * 5000, "-1", "<b>1</b>", "\u202eخمسة", "1e3", "٣٣٣٣٣٣٣٣٣٣"]
+    for argument in hostile:
+        (answer,) = await h.say(CHAT, f"/questions {argument}")
+        text = answer["plain_text"]
+        assert text.endswith("For example: /questions 5.") and len(text) < 200, argument
+    (binary,) = await h.say(CHAT, "/questions \x00\x01")  # control characters dropped: shown
+    assert binary["plain_text"].startswith("This chat may ask 20 questions a day")
+    assert h.engine.store.get_chat(CHAT).daily_questions is None
+    (zero_width,) = await h.say(CHAT, "/questions \u200b2")  # invisible characters dropped
+    assert zero_width["plain_text"].startswith("✅ This chat may now ask 2")
+    assert h.engine.store.get_chat(CHAT).daily_questions == 2
+    assert h.api.rejections == []

@@ -19,12 +19,12 @@ from tests.fakes.bot_api import FakeBotApi
 SPEC_COMMANDS = {
     "help", "subscribe", "unsubscribe", "list", "digest", "paper", "lang", "time", "timezone",
     "limit", "pause", "resume", "export", "settings", "stats", "interests", "like", "dislike",
-    "save", "unsave", "saved", "bib", "frequency", "here", "ask",
+    "save", "unsave", "saved", "bib", "frequency", "here", "ask", "questions",
 }  # fmt: skip
 OPERATOR_ONLY = {"stats"}  # for the ARXIV_DIGEST_ADMINS ids, not for a menu
 SETTINGS = {
     "subscribe", "unsubscribe", "interests", "lang", "time", "timezone", "frequency", "limit",
-    "pause", "resume", "here",
+    "pause", "resume", "here", "questions",
 }  # fmt: skip
 LANGUAGES = [("en", ""), ("zh", "zh")]
 
