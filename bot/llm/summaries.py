@@ -275,10 +275,7 @@ class SummaryService:
             raise SummarizeError("no LLM is configured")
         spending, day = Spending(self._budget, reserved=False), self._budget.day
 
-        def spend() -> None:
-            if self._pause.active:
-                raise LLMUnavailable("the LLM was unavailable moments ago")
-            spending.request()
+        spend = self._request_hook(spending)
 
         try:
             async with self._urgent if urgent else self._semaphore:
@@ -295,9 +292,7 @@ class SummaryService:
             log.warning("%s [%s]: abstract not translated: %s", paper.key, lang, exc)
             raise
         finally:
-            spending.unused()
-            self.spent += spending.usage
-            await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
+            await self._settle(spending, day)
         summary = replace(current, abstract=text, brief=False)
         await lanes.in_thread(self._store.put_summaries, [summary])
         self._remember([summary])
@@ -330,9 +325,7 @@ class SummaryService:
                 summary = await self._llm_or_offline(paper, lang, spending, brief)
         finally:
             if spending is not None:
-                spending.unused()
-                self.spent += spending.usage
-                await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
+                await self._settle(spending, day)
         await lanes.in_thread(self._store.put_summaries, [summary])
         self._remember([summary])
         return summary
@@ -353,10 +346,7 @@ class SummaryService:
         if cached is not None and not cached.is_fallback:  # made while this one waited
             return cached
 
-        def spend() -> None:
-            if self._pause.active:
-                raise LLMUnavailable("the LLM was unavailable moments ago")
-            spending.request()
+        spend = self._request_hook(spending)
 
         try:
             return await self._llm.summarize(
@@ -406,10 +396,7 @@ class SummaryService:
             raise LLMUnavailable("no LLM is configured")
         spending, day = Spending(self._budget, reserved=False), self._budget.day
 
-        def spend() -> None:
-            if self._pause.active:
-                raise LLMUnavailable("the LLM was unavailable moments ago")
-            spending.request()
+        spend = self._request_hook(spending)
 
         try:
             if on_text is not None:
@@ -421,8 +408,25 @@ class SummaryService:
             self._paused(exc)
             raise
         finally:
-            self.spent += spending.usage
-            await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
+            await self._settle(spending, day)
+
+    def _request_hook(self, spending: Spending) -> Callable[[], None]:
+        """What runs before each request: none while the LLM is paused; counted in `spending`
+        (BudgetExhausted when today's budget is spent)."""
+
+        def spend() -> None:
+            if self._pause.active:
+                raise LLMUnavailable("the LLM was unavailable moments ago")
+            spending.request()
+
+        return spend
+
+    async def _settle(self, spending: Spending, day: str) -> None:
+        """A request's spending done: an unused reservation goes back, its calls and tokens
+        are added to the run's and the day's counts."""
+        spending.unused()
+        self.spent += spending.usage
+        await lanes.in_thread(self._budget.record, day, spending.made, spending.usage)
 
     def _log_budget(self) -> None:
         today = self._budget.today()

@@ -20,7 +20,6 @@ tests/fixtures/hf-papers/SOURCES.md):
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -54,9 +53,6 @@ class FakeHuggingFace(ScriptedServer):
         self.default: Behaviour = ("data",)
         self.papers: dict[str, Any] = {}
         self.repos: dict[str, Any] = {}
-        self._gate = threading.Event()
-        self._gate.set()
-        self.held = 0  # requests waiting at the gate now
 
     @property
     def paths(self) -> list[str]:
@@ -71,21 +67,13 @@ class FakeHuggingFace(ScriptedServer):
             if repos is not None:
                 self.repos[paper_id] = repos
 
-    def hold(self) -> None:
-        """Make every request wait, unanswered, until `release()`: an API that hangs."""
-        self._gate.clear()
-
-    def release(self) -> None:
-        self._gate.set()
-
     def handler(self) -> type[BaseHTTPRequestHandler]:
         return _handler(self)
 
     def respond(self, behaviour: Behaviour, path: str) -> tuple[int, str, bytes]:
         """Status, content type and body for one behaviour."""
         kind = behaviour[0]
-        if not self._gate.is_set():
-            self._wait_at_gate()
+        self._pass_gate()
         if kind == "sleep":
             self._stopping.wait(behaviour[1])
         if kind == "status":
@@ -108,16 +96,6 @@ class FakeHuggingFace(ScriptedServer):
             if len(parts) == 4 and parts[1] == "arxiv" and parts[3] == "repos":
                 return self.repos.get(parts[2])
         return None
-
-    def _wait_at_gate(self) -> None:
-        with self._lock:
-            self.held += 1
-        try:
-            while not self._gate.wait(0.05) and not self._stopping.is_set():
-                pass
-        finally:
-            with self._lock:
-                self.held -= 1
 
 
 def _handler(fake: FakeHuggingFace) -> type[BaseHTTPRequestHandler]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
@@ -203,9 +202,6 @@ class FakeLLM(ScriptedServer):
         if provider is not None:
             self.use(provider, api_key)
         self.default: Behaviour = ("translate",)
-        self._gate = threading.Event()  # cleared by hold(): every request waits until release()
-        self._gate.set()
-        self.held = 0  # requests waiting at the gate now
         self._refused = 0
         self.stream_delay = 0.002  # seconds between streamed chunks (a word each)
         self.question_text: str | None = None  # when set, every question gets this answer
@@ -249,24 +245,6 @@ class FakeLLM(ScriptedServer):
         """The interest texts of the received requests for search terms, in order."""
         with self._lock:
             return [t for t in map(interests_asked, self.requests) if t is not None]
-
-    def hold(self) -> None:
-        """Make every request wait, unanswered, until `release()`: an LLM that hangs."""
-        self._gate.clear()
-
-    def release(self) -> None:
-        """Let the held requests (and later ones) be answered."""
-        self._gate.set()
-
-    def _pass_gate(self) -> None:
-        with self._lock:
-            self.held += 1
-        try:
-            while not self._gate.wait(0.05) and not self._stopping.is_set():
-                pass
-        finally:
-            with self._lock:
-                self.held -= 1
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         return _handler(self)

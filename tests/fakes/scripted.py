@@ -30,6 +30,9 @@ class ScriptedServer:
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()  # set by stop(): wakes sleeping handlers
+        self._gate = threading.Event()  # cleared by hold(): every request waits until release()
+        self._gate.set()
+        self.held = 0  # requests waiting at the gate now
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -46,6 +49,27 @@ class ScriptedServer:
         """Queue behaviours for the next requests, one each; then `default` answers."""
         with self._lock:
             self._script.extend(behaviours)
+
+    def hold(self) -> None:
+        """Make every request wait, unanswered, until `release()`: a service that hangs."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        """Let the held requests (and later ones) be answered."""
+        self._gate.set()
+
+    def _pass_gate(self) -> None:
+        """Wait here while the server is held (a handler thread calls it), counted in `held`."""
+        if self._gate.is_set():
+            return
+        with self._lock:
+            self.held += 1
+        try:
+            while not self._gate.wait(0.05) and not self._stopping.is_set():
+                pass
+        finally:
+            with self._lock:
+                self.held -= 1
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         raise NotImplementedError  # each fake answers its own API
